@@ -1,0 +1,1 @@
+"""The reference calculations the course teaches, checked against hand-computed cases."""
