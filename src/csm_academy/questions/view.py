@@ -1,0 +1,132 @@
+"""What a notebook holds: a set of questions bound to one book, with check(), hint() and solution()."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from csm_academy.book.book import Book
+from csm_academy.book.generate import generate_book
+from csm_academy.questions.feedback import CheckFailed, Feedback, Outcome
+from csm_academy.questions.question import _MISSING, Question
+
+
+def _user_namespace() -> dict[str, Any]:
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            return shell.user_ns
+    except ImportError:  # plain Python (tests): the script's globals
+        pass
+    return vars(sys.modules["__main__"])
+
+
+def _display(obj: Any) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if get_ipython() is not None:
+            display(obj)
+            return
+    except ImportError:
+        pass
+    print(obj)
+
+
+class QuestionView:
+    """One question as the trainee meets it: ``check()``, ``hint(level)`` and maybe ``solution()``."""
+
+    def __init__(self, question: Question, owner: QuestionSet):
+        self._q = question
+        self._owner = owner
+
+    @property
+    def title(self) -> str:
+        """The question's title."""
+        return self._q.title
+
+    def feedback(self, answer: Any = _MISSING) -> Feedback:
+        """Judge the answer (by default the notebook's variable or function) without showing anything."""
+        if answer is _MISSING:
+            answer = _user_namespace().get(self._q.answer, _MISSING)
+        return self._q.evaluate(answer, self._owner.book)
+
+    def check(self, answer: Any = _MISSING) -> None:
+        """Check the answer on this notebook's book and show the feedback; graded checks raise if wrong."""
+        feedback = self.feedback(answer)
+        if self._owner.graded and feedback.outcome is not Outcome.CORRECT:
+            raise CheckFailed(feedback)
+        # Shown, not returned: a returned value would print twice and nbgrader would read it as a score.
+        _display(feedback)
+
+    def hint(self, level: int = 1) -> None:
+        """Show hint number ``level``."""
+        _display(self._q.hint(level))
+
+    def solution(self) -> None:
+        """Show the worked solution (teaching notebooks only; graded exercises never reveal it)."""
+        if self._owner.graded:
+            _display("Solutions are not shown in graded exercises: try hint(1) and hint(2) instead.")
+            return
+        try:
+            from IPython.display import Code
+
+            _display(Code(self._q.solution_code, language="python"))
+        except ImportError:
+            _display(self._q.solution_code)
+
+    def __repr__(self) -> str:
+        return f"<{self._q.title} ({self._q.points:g} points): call .check(), .hint(1) or .solution()>"
+
+
+class QuestionSet:
+    """Questions bound to one book; graded sets raise on a failed check and never show solutions."""
+
+    def __init__(self, questions: Iterable[Question], book: Book, *, graded: bool):
+        self.book = book
+        self.graded = graded
+        self._questions = {q.qid: q for q in questions}
+        for qid, q in self._questions.items():
+            setattr(self, qid, QuestionView(q, self))
+
+    def question(self, qid: str) -> Question:
+        """The question with id ``qid``."""
+        return self._questions[qid]
+
+    @property
+    def total_points(self) -> float:
+        """Points available across the set."""
+        return sum(q.points for q in self._questions.values())
+
+    def grade_hidden(self, qid: str, seeds: Iterable[int], n_accounts: int = 300, answer: Any = _MISSING) -> None:
+        """Hidden test for question ``qid`` (see ``grade_hidden``)."""
+        grade_hidden(self, qid, seeds, n_accounts, answer)
+
+    def __repr__(self) -> str:
+        return f"<{len(self._questions)} questions, {self.total_points:g} points: {', '.join(self._questions)}>"
+
+
+def grade_hidden(
+    questions: QuestionSet, qid: str, seeds: Iterable[int], n_accounts: int = 300, answer: Any = _MISSING
+) -> None:
+    """Hidden test: run the trainee's function on unseen books and edge cases; raise if any is wrong."""
+    q = questions.question(qid)
+    if answer is _MISSING:
+        answer = _user_namespace().get(q.answer, _MISSING)
+    cases: list[tuple[str, Book]] = []
+    for i, seed in enumerate(seeds, start=1):
+        full = generate_book(int(seed), n_accounts)
+        cases.append((f"unseen book {i}", full))
+        cases.extend((f"unseen book {i} with {name}", variant(full)) for name, variant in q.edge_cases)
+    feedback = None
+    for label, book in cases:
+        feedback = q.evaluate(answer, book, hidden=True, label=label)
+        if feedback.outcome is not Outcome.CORRECT:
+            raise CheckFailed(feedback)
+    if feedback is None:
+        raise ValueError("a hidden test needs at least one seed")
+    _display(feedback)
