@@ -97,16 +97,16 @@ WRONG: dict[str, tuple[str, str]] = {
         "            'Contraction': -12 * mrr['mrr_contraction'].sum(), 'Churn': -12 * mrr['mrr_churn'].sum(),\n"
         "            'Ending ARR': 12 * mrr['mrr_end'].sum()}\n",
     ),
-    "picked_lowest_nrr": (
-        "q6_segment_masking_churn",
-        "def segment_masking_churn(report):\n"
-        "    s = report[report['arr_start'] > 0].groupby('segment')[['arr_start', 'arr_end']].sum()\n"
-        "    return (s['arr_end'] / s['arr_start']).idxmin()\n",
-    ),
     "picked_lowest_logo_retention": (
         "q6_segment_masking_churn",
         "def segment_masking_churn(report):\n"
         "    return report[report['arr_start'] > 0].groupby('segment')['churned'].mean().idxmax()\n",
+    ),
+    "picked_highest_nrr": (
+        "q6_segment_masking_churn",
+        "def segment_masking_churn(report):\n"
+        "    s = report[report['arr_start'] > 0].groupby('segment')[['arr_start', 'arr_end']].sum()\n"
+        "    return (s['arr_end'] / s['arr_start']).idxmax()\n",
     ),
     "masked_is_all_expansion": (
         "q7_churn_masked_by_expansion",

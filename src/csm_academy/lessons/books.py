@@ -7,7 +7,7 @@ from csm_academy.book.generate import generate_book
 from csm_academy.book.io import load_book
 
 #: The visible book of each graded exercise (hidden tests use other seeds, kept in the hidden tests).
-EXERCISE_SEEDS: dict[str, int] = {"01_nrr_math": 1101}
+EXERCISE_SEEDS: dict[str, int] = {"01_nrr_math": 1102}
 EXERCISE_ACCOUNTS = 400
 #: The book every teaching notebook uses, committed in datasets/.
 TEACHING_SAMPLE = "starter-500"

@@ -141,9 +141,12 @@ def bridge_from_mrr(mrr: pd.DataFrame) -> dict[str, float]:
 
 
 def segment_masking_churn_of(report: pd.DataFrame) -> str:
-    """The segment where dollar retention most outruns logo retention (NRR minus logo retention)."""
+    """Of the segments with NRR of at least 100%, the one that lost the largest share of its logos."""
     table = retention_table_of(report)
-    return str((table["nrr"] - table["logo_retention"]).idxmax())
+    growing = table[table["nrr"] >= 1.0]
+    if growing.empty:
+        raise ValueError("no segment reached 100% NRR in this book")
+    return str(growing["logo_retention"].idxmin())
 
 
 def masked_churn_of(report: pd.DataFrame) -> float:
@@ -223,12 +226,12 @@ def _bridge_losses_negative(mrr: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def _pick_lowest_nrr(report: pd.DataFrame) -> str:
-    return str(retention_table_of(report)["nrr"].idxmin())
-
-
 def _pick_lowest_logo_retention(report: pd.DataFrame) -> str:
     return str(retention_table_of(report)["logo_retention"].idxmin())
+
+
+def _pick_highest_nrr(report: pd.DataFrame) -> str:
+    return str(retention_table_of(report)["nrr"].idxmax())
 
 
 def _masked_is_expansion(report: pd.DataFrame) -> float:
@@ -329,16 +332,16 @@ MISCONCEPTIONS: dict[str, Misconception] = {
             "Give contraction and churn as positive amounts of lost ARR; the bridge subtracts them.",
         ),
         Misconception(
-            "picked_lowest_nrr",
-            _on_report(_pick_lowest_nrr),
-            "That is the segment with the weakest NRR, which hides nothing: its losses show. Look for the "
-            "segment whose dollar retention runs furthest ahead of its logo retention.",
-        ),
-        Misconception(
             "picked_lowest_logo_retention",
             _on_report(_pick_lowest_logo_retention),
-            "That segment loses the most logos, but its dollars show it too. The tell is the gap: NRR "
-            "minus logo retention, largest where expansion papers over lost accounts.",
+            "That segment loses the most logos, but its NRR is below 100%, so its losses already show. "
+            "The question is which segment's healthy-looking NRR is covering lost customers.",
+        ),
+        Misconception(
+            "picked_highest_nrr",
+            _on_report(_pick_highest_nrr),
+            "That is simply the best NRR. A strong NRR hides churn only where logos are leaving: among "
+            "segments at or above 100% NRR, pick the one with the lowest logo retention.",
         ),
         Misconception(
             "masked_is_all_expansion",
@@ -465,13 +468,13 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_report,
         reference=_on_report(segment_masking_churn_of),
         compare=Label(what="a segment name such as 'SMB'"),
-        misconceptions=_pick("picked_lowest_nrr", "picked_lowest_logo_retention"),
+        misconceptions=_pick("picked_lowest_logo_retention", "picked_highest_nrr"),
         hints=(
             "The tell is dollar retention and logo retention moving apart: a few big upsells, many small losses.",
-            "For each segment compute NRR minus logo retention (starting accounts only); return the segment "
-            "where it is largest.",
+            "Per segment (starting accounts only) compute NRR and logo retention; keep segments with NRR of at "
+            "least 1.0, and return the one with the lowest logo retention.",
         ),
-        wrong="That is not the segment where NRR runs furthest ahead of logo retention.",
+        wrong="That is not the segment whose NRR of 100% or more covers the largest share of lost logos.",
         edge_cases=(("one whale expansion", V.whale_expansion),),
     ),
     Question(
@@ -524,7 +527,7 @@ PRACTICE: tuple[Question, ...] = (
             Misconception(
                 "grr_includes_expansion",
                 lambda book: 1.06,
-                "That is the NRR. GRR leaves the $700K of expansion out: ($5.0M - $0.4M) / $5.0M.",
+                "That is the NRR. Gross retention leaves the $700K of expansion out and counts only what was kept.",
             ),
             Misconception(
                 "grr_ending_denominator",
@@ -552,7 +555,13 @@ book_nrr = (start["arr_start"].sum() + start["expansion_arr"].sum()
     ),
     *(
         Question(
-            **{**q.__dict__, "qid": "p_" + q.qid.split("_", 1)[1], "points": 0, "solution_code": _SOLUTIONS[q.qid]}
+            **{
+                **q.__dict__,
+                "qid": "p_" + q.qid.split("_", 1)[1],
+                "title": f"Practice: {q.title.split(' ', 1)[1]}",
+                "points": 0,
+                "solution_code": _SOLUTIONS[q.qid],
+            }
         )
         for q in QUESTIONS
         if q.qid in _SOLUTIONS

@@ -67,3 +67,12 @@ def masked_churn(accounts: pd.DataFrame) -> int:
     """Dollars of churn and contraction that expansion covers up in NRR (the NRR-GRR gap, in $)."""
     lost = int(accounts["contraction_arr"].sum() + accounts["churn_arr"].sum())
     return min(int(accounts["expansion_arr"].sum()), lost)
+
+
+def retention_grid(accounts: pd.DataFrame, rows: str = "segment", cols: str = "cohort") -> pd.DataFrame:
+    """NRR for every combination of two groupings (e.g. segment by signing cohort); NaN where empty."""
+    sums = accounts.groupby([rows, cols], observed=True)[list(MOVEMENTS)].sum()
+    nrr_values = (sums["arr_start"] + sums["expansion_arr"] - sums["contraction_arr"] - sums["churn_arr"]) / sums[
+        "arr_start"
+    ]
+    return nrr_values.unstack(cols).sort_index(axis=1)

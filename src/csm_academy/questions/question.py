@@ -119,6 +119,8 @@ _MISSING = object()
 
 
 def _praise(q: Question, hidden: bool) -> str:
+    if q.kind == "value":
+        return f"`{q.answer}` is right."
     if hidden:
         return f"`{q.answer}` gives the right answer on books of accounts you have not seen."
     return f"`{q.answer}` gives the right answer on your book."
