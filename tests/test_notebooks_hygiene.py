@@ -86,3 +86,41 @@ def test_exercise_book_comes_from_one_call_in_a_locked_cell():
         nb = nbtools.load(path)
         setup = [c for c in nb["cells"] if "exercise()" in nbtools.source(c)]
         assert len(setup) == 1 and nbtools.nbgrader_meta(setup[0]).get("locked")
+
+
+def _written_answers(nb: dict) -> list[dict]:
+    """Manually graded written answers: markdown cells that are both a grade and a solution cell."""
+    return [
+        c
+        for c in nb["cells"]
+        if c["cell_type"] == "markdown"
+        and nbtools.nbgrader_meta(c).get("grade")
+        and nbtools.nbgrader_meta(c).get("solution")
+    ]
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=_ids(EXERCISES))
+def test_every_graded_cell_is_a_locked_check_or_a_written_answer(path: Path):
+    """Points come from locked code checks, or from markdown answers an instructor grades by hand."""
+    for cell in nbtools.load(path)["cells"]:
+        meta = nbtools.nbgrader_meta(cell)
+        if not meta.get("grade"):
+            continue
+        if cell["cell_type"] == "code":
+            assert meta["locked"] and not meta.get("solution"), meta["grade_id"]
+        else:
+            assert cell["cell_type"] == "markdown" and meta.get("solution"), meta["grade_id"]
+
+
+@pytest.mark.parametrize("path", EXERCISES, ids=_ids(EXERCISES))
+def test_written_answers_carry_points_and_a_rubric_nbgrader_removes(path: Path):
+    nb = nbtools.load(path)
+    ids = [nbtools.nbgrader_meta(c).get("grade_id") for c in nb["cells"]]
+    for cell in _written_answers(nb):
+        meta = nbtools.nbgrader_meta(cell)
+        assert not meta["locked"] and meta["points"] > 0, meta["grade_id"]
+        # The rubric sits inside the solution region, which the release replaces with "YOUR ANSWER HERE".
+        src = nbtools.source(cell).strip().splitlines()
+        assert src[0] == "### BEGIN SOLUTION" and src[-1] == "### END SOLUTION", meta["grade_id"]
+        assert "rubric" in nbtools.source(cell).lower()
+        assert f"{meta['grade_id']}-task" in ids

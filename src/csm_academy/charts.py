@@ -124,3 +124,257 @@ def retention_gauge_chart(nrr: float, grr: float, title: str) -> go.Figure:
         **{**_LAYOUT, "height": 360},
     )
     return fig
+
+
+# --- Module 2: health-score calibration --------------------------------------------------------------
+
+BAND_COLOURS = {"red": RED, "yellow": AMBER, "green": GREEN}
+
+
+def calibration_chart(
+    table: pd.DataFrame, title: str, x_title: str = "Health band", dollars_label: str = "ARR that churned (dollars)"
+) -> go.Figure:
+    """Churn rate by logos and by dollars per band or score decile: a calibrated score falls left to right."""
+    x = [str(i) for i in table.index]
+    fig = go.Figure()
+    for col, name, colour in (
+        ("churn_rate_logos", "Accounts that churned (logos)", AMBER),
+        ("churn_rate_dollars", dollars_label, BLUE),
+    ):
+        if col in table.columns:
+            fig.add_bar(
+                x=x,
+                y=table[col],
+                name=name,
+                marker_color=colour,
+                text=[f"{v:.0%}" for v in table[col]],
+                textposition="outside",
+            )
+    top = float(table[[c for c in ("churn_rate_logos", "churn_rate_dollars") if c in table.columns]].max().max())
+    fig.update_layout(
+        title=title,
+        xaxis_title=x_title,
+        yaxis_title="Churn rate at renewal",
+        xaxis={"type": "category"},
+        yaxis={"tickformat": ".0%", "range": [0, max(0.1, top * 1.25)]},
+        barmode="group",
+        legend={"orientation": "h", "y": -0.2},
+        **_LAYOUT,
+    )
+    return fig
+
+
+def ranking_chart(figures: pd.DataFrame, title: str) -> go.Figure:
+    """Ranking figures per score side by side: AUC and the share of churned ARR caught at the bottom."""
+    labels = {
+        "auc": "AUC (0.5 = coin toss)",
+        "captured_10": "Churned ARR in bottom 10%",
+        "captured_20": "Churned ARR in bottom 20%",
+    }
+    fig = go.Figure()
+    for (col, name), colour in zip(labels.items(), (BLUE, AMBER, GREY), strict=True):
+        if col in figures.columns:
+            fig.add_bar(
+                x=list(figures.index),
+                y=figures[col],
+                name=name,
+                marker_color=colour,
+                text=[f"{v:.2f}" if col == "auc" else f"{v:.0%}" for v in figures[col]],
+                textposition="outside",
+            )
+    fig.add_hline(
+        y=0.5, line_dash="dot", line_color="black", annotation_text="coin toss", annotation_position="top left"
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="Health score",
+        yaxis_title="Share (AUC, or share of churned ARR)",
+        yaxis={"range": [0, 1.1]},
+        barmode="group",
+        legend={"orientation": "h", "y": -0.2},
+        **_LAYOUT,
+    )
+    return fig
+
+
+def lead_time_chart(days: pd.Series, title: str, prep_days: int = C.RENEWAL_PREP_DAYS) -> go.Figure:
+    """How many days before renewal each churned account first turned red, against the renewal-prep line."""
+    fig = go.Figure(go.Histogram(x=days.dropna(), xbins={"size": 30}, marker_color=RED, name="churned accounts"))
+    fig.add_vline(
+        x=prep_days,
+        line_dash="dot",
+        line_color="black",
+        annotation_text=f"renewal prep starts ({prep_days} days)",
+        annotation_position="top right",
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="Days before renewal the score first turned red",
+        yaxis_title="Churned accounts",
+        bargap=0.05,
+        showlegend=False,
+        **_LAYOUT,
+    )
+    return fig
+
+
+def score_timeline_chart(
+    monthly: pd.DataFrame,
+    title: str,
+    labels: dict | None = None,
+    score: str = "score",
+    red_below: float = 50,
+    green_from: float = 75,
+) -> go.Figure:
+    """Monthly health score of a few accounts over the band colours (one line per account)."""
+    fig = go.Figure()
+    for lo, hi, band in ((0, red_below, "red"), (red_below, green_from, "yellow"), (green_from, 100, "green")):
+        fig.add_hrect(y0=lo, y1=hi, fillcolor=BAND_COLOURS[band], opacity=0.08, line_width=0)
+    for account, rows in monthly.groupby("account_id", sort=True):
+        name = (labels or {}).get(account, str(account))
+        fig.add_scatter(x=rows["month"], y=rows[score], mode="lines+markers", name=name)
+    fig.update_layout(
+        title=title,
+        xaxis_title="Month (2025)",
+        yaxis_title="Health score (0-100)",
+        yaxis={"range": [0, 100]},
+        legend={"orientation": "h", "y": -0.2},
+        **_LAYOUT,
+    )
+    return fig
+
+
+# --- Module 3: expansion qualification ---------------------------------------------------------------
+
+VERDICT_COLOURS = {"pursue": GREEN, "maybe": AMBER, "no": RED}
+_MONEY_AXIS = {"tickprefix": "$", "tickformat": "~s"}
+
+
+def utilisation_outcome_chart(table: pd.DataFrame, title: str) -> go.Figure:
+    """Won upsells by seat utilisation at proposal, stacked by what happened at the next renewal."""
+    x = [str(i) for i in table.index]
+    fig = go.Figure()
+    for col, name, colour in (
+        ("held", "Renewed or expanded", GREEN),
+        ("contracted", "Contracted", AMBER),
+        ("churned", "Churned", RED),
+    ):
+        fig.add_bar(
+            x=x,
+            y=table[col],
+            name=name,
+            marker_color=colour,
+            text=[f"{v:.0%}" if v >= 0.04 else "" for v in table[col]],
+            textposition="inside",
+            customdata=table["upsells"],
+            hovertemplate="%{x}: %{y:.0%} of %{customdata} won upsells<extra>" + name + "</extra>",
+        )
+    fig.update_layout(
+        title=title,
+        xaxis_title="Seat utilisation when the upsell was proposed (number of won upsells)",
+        yaxis_title="Share of won upsells",
+        xaxis={"type": "category", "ticktext": [f"{b} ({n})" for b, n in zip(x, table["upsells"])], "tickvals": x},
+        yaxis={"tickformat": ".0%", "range": [0, 1]},
+        barmode="stack",
+        legend={"orientation": "h", "y": -0.25},
+        **_LAYOUT,
+    )
+    return fig
+
+
+def contraction_comparison_chart(rates: dict[str, float], counts: dict[str, int], title: str) -> go.Figure:
+    """The next-renewal contraction rate of upsells made without and with proven value, side by side."""
+    names = list(rates)
+    fig = go.Figure(
+        go.Bar(
+            x=[f"{n} ({counts.get(n, 0)} won)" for n in names],
+            y=[rates[n] for n in names],
+            marker_color=[RED, GREEN][: len(names)],
+            text=[f"{rates[n]:.0%}" for n in names],
+            textposition="outside",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="Upsells won in 2025, by whether value was proven when proposed",
+        yaxis_title="Share that contracted at the next renewal",
+        yaxis={"tickformat": ".0%", "range": [0, max(0.1, max(rates.values(), default=0) * 1.3)]},
+        showlegend=False,
+        **_LAYOUT,
+    )
+    return fig
+
+
+def pipeline_by_verdict_chart(table: pd.DataFrame, title: str) -> go.Figure:
+    """ARR proposed and ARR that proved durable, per qualification verdict (pursue, maybe, no)."""
+    x = [f"{v} ({int(n)} opportunities)" for v, n in zip(table.index, table["opportunities"], strict=True)]
+    fig = go.Figure()
+    fig.add_bar(
+        x=x,
+        y=table["arr_proposed"],
+        name="ARR proposed",
+        marker_color=[VERDICT_COLOURS.get(v, GREY) for v in table.index],
+        opacity=0.45,
+        text=[dollars(v) for v in table["arr_proposed"]],
+        textposition="outside",
+    )
+    fig.add_bar(
+        x=x,
+        y=table["arr_durable"],
+        name="ARR still there after the next renewal",
+        marker_color=[VERDICT_COLOURS.get(v, GREY) for v in table.index],
+        text=[dollars(v) for v in table["arr_durable"]],
+        textposition="outside",
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="Qualification verdict",
+        yaxis_title="ARR (US dollars)",
+        yaxis={**_MONEY_AXIS, "range": [0, float(table["arr_proposed"].max()) * 1.2]},
+        barmode="group",
+        legend={"orientation": "h", "y": -0.2},
+        **_LAYOUT,
+    )
+    return fig
+
+
+def expansion_attribution_chart(table: pd.DataFrame, title: str) -> go.Figure:
+    """Won expansion ARR per CSM, stacked: what the CSM influenced and what usage tiers added on their own."""
+    x = [str(i) for i in table.index]
+    fig = go.Figure()
+    for col, name, colour in (
+        ("csm_influenced", "Influenced by the CSM (upsells won)", BLUE),
+        ("automatic", "Automatic (usage tier stepped up)", GREY),
+    ):
+        fig.add_bar(x=x, y=table[col], name=name, marker_color=colour, text=[dollars(v) for v in table[col]])
+    fig.update_layout(
+        title=title,
+        xaxis_title="CSM",
+        yaxis_title="Expansion ARR won in 2025 (US dollars)",
+        yaxis=_MONEY_AXIS,
+        barmode="stack",
+        legend={"orientation": "h", "y": -0.2},
+        **_LAYOUT,
+    )
+    return fig
+
+
+def strategy_chart(table: pd.DataFrame, title: str) -> go.Figure:
+    """ARR proposed and ARR that proved durable for each way of spending a quarter's capacity."""
+    x = list(table.index)
+    fig = go.Figure()
+    fig.add_bar(x=x, y=table["arr_proposed"], name="ARR proposed", marker_color=GREY, opacity=0.5)
+    fig.add_bar(x=x, y=table["durable_arr"], name="ARR still there after the next renewal", marker_color=BLUE)
+    for fig_trace in fig.data:
+        fig_trace.text = [dollars(v) for v in fig_trace.y]
+        fig_trace.textposition = "outside"
+    fig.update_layout(
+        title=title,
+        xaxis_title="How the quarter's expansion motions were chosen",
+        yaxis_title="ARR (US dollars)",
+        yaxis={**_MONEY_AXIS, "range": [0, float(table["arr_proposed"].max()) * 1.2]},
+        barmode="group",
+        legend={"orientation": "h", "y": -0.2},
+        **_LAYOUT,
+    )
+    return fig

@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 from csm_academy.book.book import Book
 from csm_academy.book.generate import generate_book
 from csm_academy.book.io import load_book
 
 #: The visible book of each graded exercise (hidden tests use other seeds, kept in the hidden tests).
-EXERCISE_SEEDS: dict[str, int] = {"01_nrr_math": 1102}
+EXERCISE_SEEDS: dict[str, int] = {
+    "01_nrr_math": 1102,
+    "02_health_score_calibration": 2207,
+    "03_expansion_qualification": 3300,
+}
 EXERCISE_ACCOUNTS = 400
+#: Set by the grader from the submission's folder name; takes precedence over everything else.
+SEED_ENV = "CSM_ACADEMY_BOOK_SEED"
+#: Written beside each personalised release notebook by `csm-academy release`.
+SEED_FILE = "csm_academy_book.json"
 #: The book every teaching notebook uses, committed in datasets/.
 TEACHING_SAMPLE = "starter-500"
 
 
+def exercise_seed(assignment: str) -> int:
+    """This trainee's seed: the grader's, else the personalised release's, else the course default."""
+    if assignment not in EXERCISE_SEEDS:
+        raise KeyError(f"no exercise called {assignment!r}; known: {', '.join(EXERCISE_SEEDS)}")
+    if os.environ.get(SEED_ENV, "").isdigit():
+        return int(os.environ[SEED_ENV])
+    try:
+        data = json.loads(Path(SEED_FILE).read_text())
+        if data.get("assignment") == assignment and isinstance(data.get("seed"), int):
+            return int(data["seed"])
+    except (OSError, ValueError, AttributeError):
+        pass  # no personalised seed here: use the course default
+    return EXERCISE_SEEDS[assignment]
+
+
 def exercise_book(assignment: str) -> Book:
     """The observable book for a graded exercise: no hidden truth ever reaches trainee code."""
-    try:
-        seed = EXERCISE_SEEDS[assignment]
-    except KeyError:
-        raise KeyError(f"no exercise called {assignment!r}; known: {', '.join(EXERCISE_SEEDS)}") from None
-    return generate_book(seed, EXERCISE_ACCOUNTS).observable()
+    return generate_book(exercise_seed(assignment), EXERCISE_ACCOUNTS).observable()
 
 
 def teaching_book() -> Book:

@@ -141,3 +141,319 @@ def _describe(value: Any) -> str:
     if isinstance(value, Sequence):
         return f"a {type(value).__name__} of {len(value)} items"
     return f"a {type(value).__name__}"
+
+
+# --- Comparators added for module 2 (health-score calibration) ----------------------------------------
+
+
+def _account_ids(index: pd.Index) -> pd.Index:
+    """The answer's index as whole-number account ids, or WrongShape."""
+    try:
+        ids = pd.to_numeric(pd.Series(index), errors="raise")
+    except (TypeError, ValueError):
+        raise WrongShape("should be indexed by account_id (whole numbers such as 10001)") from None
+    if len(ids) and (ids.dtype == bool or not np.all(np.isfinite(ids)) or not np.all(ids == np.round(ids))):
+        raise WrongShape("should be indexed by account_id (whole numbers such as 10001)")
+    out = pd.Index(ids.astype("int64").to_numpy(), name="account_id")
+    if out.has_duplicates:
+        raise WrongShape("has the same account on more than one row")
+    return out
+
+
+def _as_series(value: Any, what: str) -> pd.Series:
+    if isinstance(value, pd.DataFrame) and value.shape[1] == 1:
+        value = value.iloc[:, 0]
+    if isinstance(value, Mapping):
+        value = pd.Series(dict(value), dtype=object)
+    if not isinstance(value, pd.Series):
+        raise WrongShape(f"should be {what} (a pandas Series or a dict), but it is {_describe(value)}")
+    return value
+
+
+@dataclass(frozen=True)
+class PerAccount:
+    """One number per account (a Series or dict keyed by account_id), compared with a tolerance."""
+
+    rel: float = 1e-6
+    abs: float = 1e-6
+    what: str = "one number per account"
+
+    def coerce(self, value: Any) -> pd.Series:
+        """A float Series indexed by account_id and sorted by it, or WrongShape."""
+        value = _as_series(value, self.what)
+        ids = _account_ids(value.index)
+        raw = value.to_numpy()
+        if any(isinstance(v, bool | np.bool_) for v in raw):
+            raise WrongShape(f"should be {self.what}: numbers, not True/False")
+        try:
+            numbers = pd.to_numeric(pd.Series(raw), errors="raise").astype(float).to_numpy()
+        except (TypeError, ValueError):
+            raise WrongShape(f"should be {self.what}: numbers, but some values are not") from None
+        missing = int(np.isnan(numbers).sum())
+        if missing:
+            raise WrongShape(f"has no value (NaN) for {missing} account(s)")
+        if not np.all(np.isfinite(numbers)):
+            raise WrongShape("has an infinite value")
+        return pd.Series(numbers, index=ids, dtype=float).sort_index()
+
+    def same(self, got: pd.Series, expected: pd.Series) -> bool:
+        """Same accounts, and every value matches within the tolerance."""
+        if not isinstance(got, pd.Series) or not isinstance(expected, pd.Series):
+            return False
+        if not got.index.equals(expected.index):
+            return False
+        return bool(np.allclose(got.to_numpy(), expected.to_numpy(), rtol=self.rel, atol=self.abs))
+
+
+@dataclass(frozen=True)
+class PerAccountLabels:
+    """A short text label per account (a Series or dict keyed by account_id); compared exactly."""
+
+    what: str = "a label per account"
+
+    def coerce(self, value: Any) -> dict[int, str]:
+        """A dict from account_id to trimmed label, sorted by account_id, or WrongShape."""
+        value = _as_series(value, self.what)
+        ids = _account_ids(value.index)
+        labels = []
+        for v in value.to_numpy():
+            if not isinstance(v, str | np.str_):
+                raise WrongShape(f"should be {self.what} (text), but one value is {_describe(v)}")
+            labels.append(str(v).strip())
+        return dict(sorted(zip((int(i) for i in ids), labels, strict=True)))
+
+    def same(self, got: Mapping[int, str], expected: Mapping[int, str]) -> bool:
+        """The same accounts with the same labels."""
+        return dict(got) == dict(expected)
+
+
+@dataclass(frozen=True)
+class ByGroup:
+    """One number per named group (a Series, dict or one-column table), e.g. a churn rate per band."""
+
+    rel: float = 1e-6
+    abs: float = 1e-6
+    what: str = "one number per group"
+
+    def coerce(self, value: Any) -> dict[str, float]:
+        """A dict from group name to float, sorted by name, or WrongShape."""
+        value = _as_series(value, self.what)
+        number = Number(what=f"{self.what}: a number for each group")
+        out: dict[str, float] = {}
+        for key, v in value.items():
+            name = str(key).strip()
+            if name in out:
+                raise WrongShape(f"has the group {name!r} more than once")
+            out[name] = number.coerce(v)
+        return dict(sorted(out.items()))
+
+    def same(self, got: Mapping[str, float], expected: Mapping[str, float]) -> bool:
+        """The same groups, and every number matches within the tolerance."""
+        if set(got) != set(expected):
+            return False
+        return all(math.isclose(got[k], expected[k], rel_tol=self.rel, abs_tol=self.abs) for k in expected)
+
+
+@dataclass(frozen=True)
+class RankingBar:
+    """What a score is judged against on one book: who churned, and the AUC range that counts as a match.
+
+    ``mode="auc"`` matches a score whose AUC lies in [low, high]; ``mode="accounts"`` matches a score
+    that does not give exactly one value for each of these accounts.
+    """
+
+    churned: pd.Series  # bool, indexed by account_id, sorted
+    low: float = 0.0
+    high: float = 1.0
+    mode: str = "auc"
+
+
+@dataclass(frozen=True)
+class RanksChurners:
+    """A health score per account, judged by how well it ranks churners below renewers (AUC)."""
+
+    what: str = "one health score per account"
+
+    def coerce(self, value: Any) -> pd.Series | RankingBar:
+        """A bar passes through; an answer becomes a float Series indexed by account_id."""
+        if isinstance(value, RankingBar):
+            return value
+        return PerAccount(what=self.what).coerce(value)
+
+    def same(self, got: Any, bar: Any) -> bool:
+        """Whether the score ``got`` meets ``bar`` (a bar is never itself an answer)."""
+        from csm_academy.metrics.health import auc
+
+        if not isinstance(got, pd.Series) or not isinstance(bar, RankingBar):
+            return False
+        covers = got.index.equals(bar.churned.index)
+        if bar.mode == "accounts":
+            return not covers
+        return covers and bar.low <= auc(got, bar.churned) <= bar.high
+
+
+# --- Comparators added for module 3 (expansion qualification) ----------------------------------------
+
+
+def _whole_ids(index: Any, key: str) -> pd.Index:
+    """Row ids (account_id, opportunity_id) as whole numbers, whatever form they arrive in, or WrongShape."""
+    try:
+        ids = pd.to_numeric(pd.Series(list(index), dtype=object), errors="raise")
+    except (TypeError, ValueError):
+        raise WrongShape(f"should be indexed by {key} (whole numbers)") from None
+    values = ids.to_numpy(dtype=float) if len(ids) else np.zeros(0)
+    if ids.dtype == bool or not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
+        raise WrongShape(f"should be indexed by {key} (whole numbers)")
+    out = pd.Index(values.astype("int64"), name=key)
+    if out.has_duplicates:
+        raise WrongShape(f"has the same {key} on more than one row")
+    return out
+
+
+def _one_series(value: Any, what: str) -> pd.Series:
+    """A Series from a Series, a dict or a one-column table, or WrongShape."""
+    if isinstance(value, pd.DataFrame) and value.shape[1] == 1:
+        value = value.iloc[:, 0]
+    if isinstance(value, Mapping):
+        value = pd.Series(dict(value), dtype=object)
+    if not isinstance(value, pd.Series):
+        raise WrongShape(f"should be {what} (a pandas Series or a dict), but it is {_describe(value)}")
+    return value
+
+
+_PER_ROW_KINDS = ("number", "count", "flag", "label")
+
+
+@dataclass(frozen=True)
+class PerRow:
+    """One value per row id (e.g. per opportunity_id): a number, a count, True/False, or a label.
+
+    Values are rebuilt as plain floats, ints, bools or lower-case strings before comparing, so an object
+    that claims to equal anything cannot pass; labels are compared without regard to case or spaces.
+    """
+
+    kind: str = "number"
+    key: str = "opportunity_id"
+    rel: float = 1e-6
+    abs: float = 1e-6
+    what: str = "one value per opportunity"
+
+    def __post_init__(self) -> None:
+        if self.kind not in _PER_ROW_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(_PER_ROW_KINDS)}, not {self.kind!r}")
+
+    def coerce(self, value: Any) -> pd.Series:
+        """A Series of plain values indexed by whole-number ids and sorted by them, or WrongShape."""
+        series = _one_series(value, self.what)
+        ids = _whole_ids(series.index, self.key)
+        values = [self._one(v) for v in series.to_numpy(dtype=object)]
+        dtype = {"number": float, "count": "int64", "flag": bool, "label": object}[self.kind]
+        return pd.Series(values, index=ids, dtype=dtype).sort_index()
+
+    def _one(self, v: Any) -> Any:
+        if self.kind == "flag":
+            if not isinstance(v, bool | np.bool_):
+                raise WrongShape(f"should be {self.what}: True or False, but one value is {_describe(v)}")
+            return bool(v)
+        if self.kind == "label":
+            if not isinstance(v, str | np.str_):
+                raise WrongShape(f"should be {self.what} (text), but one value is {_describe(v)}")
+            return str(v).strip().lower()
+        number = Number(what=self.what).coerce(v)
+        if self.kind == "count":
+            if number != round(number):
+                raise WrongShape(f"should be {self.what}: whole numbers, but one value is {number:g}")
+            return int(round(number))
+        return number
+
+    def same(self, got: pd.Series, expected: pd.Series) -> bool:
+        """The same ids, and every value equal (numbers within the tolerance)."""
+        if not isinstance(got, pd.Series) or not isinstance(expected, pd.Series):
+            return False
+        if not got.index.equals(expected.index):
+            return False
+        if self.kind == "number":
+            return bool(np.allclose(got.to_numpy(float), expected.to_numpy(float), rtol=self.rel, atol=self.abs))
+        return bool((got.to_numpy() == expected.to_numpy()).all())
+
+
+@dataclass(frozen=True)
+class ChoiceBar:
+    """What a chosen set of opportunities is judged against on one book (the reference's answer).
+
+    ``durable`` is the ARR each opportunity in the pipeline kept after its next renewal; ``barred`` the
+    opportunities the rules forbid working; a choice passes when it keeps at least ``bar`` dollars.
+    """
+
+    durable: Mapping[int, float]
+    capacity: int
+    barred: frozenset[int]
+    bar: float
+
+    def kept(self, choice: tuple[int, ...]) -> float:
+        """Durable ARR a valid choice keeps."""
+        return float(sum(self.durable[i] for i in choice))
+
+    def broken_rule(self, choice: tuple[int, ...]) -> str | None:
+        """The first rule a choice breaks: 'not_in_pipeline', 'over_capacity' or 'barred', else None."""
+        if any(i not in self.durable for i in choice):
+            return "not_in_pipeline"
+        if len(choice) > self.capacity:
+            return "over_capacity"
+        if any(i in self.barred for i in choice):
+            return "barred"
+        return None
+
+
+@dataclass(frozen=True)
+class BrokenRule:
+    """A known wrong answer that is a whole family of choices: every choice breaking ``rule`` on ``bar``."""
+
+    rule: str
+    bar: ChoiceBar
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A chosen set of ids (a list, set, array or Series of opportunity ids), judged by what it kept.
+
+    Two choices are the same when they hold the same ids; a choice meets a ``ChoiceBar`` when it breaks
+    none of its rules and keeps at least its bar; it matches a ``BrokenRule`` when it breaks that rule.
+    """
+
+    key: str = "opportunity_id"
+    what: str = "a list of opportunity ids"
+
+    def coerce(self, value: Any) -> tuple[int, ...] | ChoiceBar | BrokenRule:
+        """Bars and broken rules pass through; an answer becomes a sorted tuple of distinct whole ids."""
+        if isinstance(value, ChoiceBar | BrokenRule):
+            return value
+        if isinstance(value, pd.DataFrame):
+            if self.key not in value.columns:
+                raise WrongShape(f"should be {self.what}, but it is a table without a {self.key} column")
+            value = value[self.key]
+        if isinstance(value, pd.Series | pd.Index | np.ndarray):
+            value = list(np.asarray(value, dtype=object).ravel())
+        if not isinstance(value, list | tuple | set | frozenset):
+            raise WrongShape(f"should be {self.what}, but it is {_describe(value)}")
+        ids = []
+        for v in value:
+            if isinstance(v, bool | np.bool_) or not isinstance(v, Real | np.number):
+                raise WrongShape(f"should be {self.what}, but one item is {_describe(v)}")
+            number = float(v)
+            if not math.isfinite(number) or number != round(number):
+                raise WrongShape(f"should be {self.what} (whole numbers), but one item is {number:g}")
+            ids.append(int(round(number)))
+        if len(set(ids)) != len(ids):
+            raise WrongShape(f"lists the same {self.key} more than once")
+        return tuple(sorted(ids))
+
+    def same(self, got: Any, expected: Any) -> bool:
+        """Whether ``got`` meets the bar, breaks the named rule, or equals another choice."""
+        if not isinstance(got, tuple):
+            return False
+        if isinstance(expected, ChoiceBar):
+            return expected.broken_rule(got) is None and expected.kept(got) >= expected.bar - 0.5
+        if isinstance(expected, BrokenRule):
+            return expected.bar.broken_rule(got) == expected.rule
+        return isinstance(expected, tuple) and got == expected

@@ -1,0 +1,223 @@
+"""Module 3 through real nbgrader: generate, validate both ways, autograde a cohort, a written answer, feedback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from csm_academy.lessons import expansion
+from csm_academy.metrics import expansion as M
+from tests import nbtools
+from tests.answers.expansion import ALWAYS_EQUAL, COPIED_NUMBER, WRITTEN_ANSWER, WRONG
+
+pytestmark = pytest.mark.slow
+ASSIGNMENT = expansion.ASSIGNMENT
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+WRITTEN = "w1_sales_leader"
+POINTS = {q.qid: q.points for q in expansion.QUESTIONS}
+AUTO_TOTAL = sum(POINTS.values())
+WRITTEN_POINTS = 3
+HIDDEN_SEEDS = ("30911", "61843")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # nbgrader runs alembic from PATH, so the venv's bin must come first even when not activated.
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def _nbgrader(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _with_written_answer(nb: dict, text: str) -> dict:
+    """A copy of a notebook with ``text`` typed into the written-answer (markdown) cell."""
+    out = json.loads(json.dumps(nb))
+    cell = next(c for c in out["cells"] if nbtools.nbgrader_meta(c).get("grade_id") == WRITTEN)
+    cell["source"] = text
+    return out
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A course folder using the real nbgrader_config.py, with a cohort of submissions autograded."""
+    root = tmp_path_factory.mktemp("autograder")
+    shutil.copy(nbtools.REPO / "autograder" / "nbgrader_config.py", root / "nbgrader_config.py")
+    (root / "course").mkdir()
+    (root / "course" / "source").symlink_to(nbtools.EXERCISES)
+    run = _nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    assert run.returncode == 0, run.stderr
+    release = nbtools.load(root / "course" / "release" / ASSIGNMENT / NOTEBOOK)
+    reference = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / ASSIGNMENT / NOTEBOOK))
+    book = expansion.exercise().book
+    visible = M.contraction_rates(expansion.closed_pipeline(book), expansion.renewals_view(book))
+
+    q5 = "q5_contraction_by_value"
+    cohort: dict[str, dict] = {
+        "reference": nbtools.submission(release, reference),
+        "untouched": release,
+        "written": _with_written_answer(nbtools.submission(release, reference), WRITTEN_ANSWER),
+        "copied-number": nbtools.submission(release, {**reference, q5: COPIED_NUMBER.format(value=visible)}),
+        "always-equal": nbtools.submission(release, {**reference, q5: ALWAYS_EQUAL}),
+    }
+    for mid, (qid, code) in WRONG.items():
+        cohort[f"mis-{mid}"] = nbtools.submission(release, {**reference, qid: code})
+    hashes = {}
+    for student, nb in cohort.items():
+        path = root / "course" / "submitted" / student / ASSIGNMENT / NOTEBOOK
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(nb, indent=1))
+        hashes[student] = _sha(path)
+    run = _nbgrader(root, "autograde", ASSIGNMENT, "--force")
+    assert run.returncode == 0, run.stderr[-3000:]
+    return root, hashes
+
+
+def _gradebook(root: Path):
+    from nbgrader.api import Gradebook
+
+    return Gradebook(f"sqlite:///{root / 'course' / 'gradebook.db'}")
+
+
+def _scores(root: Path, student: str) -> dict[str, float]:
+    with _gradebook(root) as gb:
+        nb = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+        return {g.name: g.score for g in nb.grades}
+
+
+def _auto_scores(root: Path, student: str) -> dict[str, float]:
+    return {qid: score for qid, score in _scores(root, student).items() if qid != WRITTEN}
+
+
+def _graded_outputs(root: Path, student: str, qid: str) -> str:
+    nb = nbtools.load(root / "course" / "autograded" / student / ASSIGNMENT / NOTEBOOK)
+    for cell in nb["cells"]:
+        if nbtools.nbgrader_meta(cell).get("grade_id") == qid:
+            return json.dumps(cell.get("outputs", []), ensure_ascii=False)
+    raise AssertionError(f"no cell {qid}")
+
+
+def test_reference_solution_gets_full_autograded_marks(course):
+    root, _ = course
+    assert _auto_scores(root, "reference") == {qid: float(p) for qid, p in POINTS.items()}
+    assert sum(_scores(root, "reference").values()) == AUTO_TOTAL
+
+
+def test_untouched_release_gets_zero(course):
+    root, _ = course
+    assert sum(_scores(root, "untouched").values()) == 0
+    assert "Not attempted yet" in _graded_outputs(root, "untouched", "q1_seat_utilisation")
+
+
+@pytest.mark.parametrize("mid", sorted(WRONG))
+def test_each_misconception_loses_its_points_and_is_named(course, mid):
+    root, _ = course
+    qid, _code = WRONG[mid]
+    scores = _auto_scores(root, f"mis-{mid}")
+    assert scores[qid] == 0
+    assert sum(scores.values()) == AUTO_TOTAL - POINTS[qid]
+    out = _graded_outputs(root, f"mis-{mid}", qid)
+    assert f"[mistake: {mid}]" in out
+    assert expansion.MISCONCEPTIONS[mid].message.split(".")[0] in out
+    assert "Traceback" not in out and "grade_hidden" not in out
+
+
+def test_hard_coded_rates_from_the_visible_book_lose_the_points(course):
+    root, _ = course
+    scores = _auto_scores(root, "copied-number")
+    assert scores["q5_contraction_by_value"] == 0
+    assert sum(scores.values()) == AUTO_TOTAL - POINTS["q5_contraction_by_value"]
+    assert "unseen book" in _graded_outputs(root, "copied-number", "q5_contraction_by_value")
+
+
+def test_object_that_equals_everything_loses_the_points(course):
+    root, _ = course
+    scores = _auto_scores(root, "always-equal")
+    assert scores["q5_contraction_by_value"] == 0
+    assert sum(scores.values()) == AUTO_TOTAL - POINTS["q5_contraction_by_value"]
+
+
+def test_written_answer_waits_for_manual_grading_and_counts_only_once_graded(course):
+    root, _ = course
+    with _gradebook(root) as gb:
+        grade = gb.find_grade(WRITTEN, ASSIGNMENT, ASSIGNMENT, "written")
+        assert grade.needs_manual_grade and grade.auto_score is None and grade.max_score == WRITTEN_POINTS
+        submission = gb.find_submission(ASSIGNMENT, "written")
+        assert submission.needs_manual_grade
+        # Until an instructor grades it, the written answer adds nothing: the total is the autograded part.
+        assert submission.score == AUTO_TOTAL and submission.max_score == AUTO_TOTAL + WRITTEN_POINTS
+        # What the formgrader does when an instructor saves a score for the cell.
+        grade.manual_score, grade.needs_manual_grade = 2, False
+        gb.db.commit()
+    with _gradebook(root) as gb:
+        submission = gb.find_submission(ASSIGNMENT, "written")
+        assert submission.score == AUTO_TOTAL + 2 and not submission.needs_manual_grade
+
+
+def test_an_unanswered_written_question_scores_zero_without_waiting(course):
+    root, _ = course
+    with _gradebook(root) as gb:
+        grade = gb.find_grade(WRITTEN, ASSIGNMENT, ASSIGNMENT, "reference")
+        assert grade.auto_score == 0 and not grade.needs_manual_grade
+
+
+def test_raw_submissions_are_never_modified(course):
+    root, hashes = course
+    for student, digest in hashes.items():
+        assert _sha(root / "course" / "submitted" / student / ASSIGNMENT / NOTEBOOK) == digest, student
+
+
+def test_feedback_html_has_no_hidden_test_source_and_no_rubric(course):
+    root, _ = course
+    student = "mis-two_of_three_is_yes"
+    run = _nbgrader(root, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
+    assert run.returncode == 0, run.stderr[-2000:]
+    html = (root / "course" / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "grade_hidden" not in html and "HIDDEN TESTS" not in html
+    assert not any(seed in html for seed in HIDDEN_SEEDS)
+    assert "Rubric for instructors" not in html
+    assert "You called two of three a yes" in html
+
+
+def test_release_has_no_solutions_no_rubric_and_no_hidden_tests(course):
+    root, _ = course
+    text = (root / "course" / "release" / ASSIGNMENT / NOTEBOOK).read_text()
+    assert "BEGIN SOLUTION" not in text and "grade_hidden" not in text
+    assert not any(seed in text for seed in HIDDEN_SEEDS)
+    assert "Rubric for instructors" not in text and "full-marks reply" not in text
+    assert "raise NotImplementedError()" in text
+    written = next(
+        c
+        for c in nbtools.load(root / "course" / "release" / ASSIGNMENT / NOTEBOOK)["cells"]
+        if nbtools.nbgrader_meta(c).get("grade_id") == WRITTEN
+    )
+    assert nbtools.source(written).strip() == "YOUR ANSWER HERE"
+
+
+def test_validate_passes_the_source_and_fails_the_release(course):
+    root, _ = course
+    ok = _nbgrader(root, "validate", str(nbtools.EXERCISES / ASSIGNMENT / NOTEBOOK))
+    assert "Success! Your notebook passes all the tests." in ok.stdout, ok.stdout[-2000:]
+    bad = _nbgrader(root, "validate", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK))
+    assert "VALIDATION FAILED" in bad.stdout, bad.stdout[-2000:]
+    inverted = _nbgrader(root, "validate", "--invert", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK))
+    assert "Success! The notebook does not pass any tests." in inverted.stdout

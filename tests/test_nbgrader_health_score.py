@@ -1,0 +1,181 @@
+"""Module 2 through real nbgrader: generate, validate both ways, autograde a cohort, feedback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from csm_academy.lessons import health_score
+from csm_academy.metrics import health as H
+from tests import nbtools
+from tests.answers.health_score import ALWAYS_EQUAL, COPIED_NUMBER, VISIBLE_OUTCOME_BUMP, WRONG
+
+pytestmark = pytest.mark.slow
+ASSIGNMENT = health_score.ASSIGNMENT
+NOTEBOOK = f"{ASSIGNMENT}.ipynb"
+POINTS = {q.qid: q.points for q in health_score.QUESTIONS}
+TOTAL = sum(POINTS.values())
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # nbgrader runs alembic from PATH, so the venv's bin must come first even when not activated.
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def _nbgrader(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), *args],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A course folder using the real nbgrader_config.py, with a cohort of submissions autograded."""
+    root = tmp_path_factory.mktemp("autograder")
+    shutil.copy(nbtools.REPO / "autograder" / "nbgrader_config.py", root / "nbgrader_config.py")
+    (root / "course").mkdir()
+    (root / "course" / "source").symlink_to(nbtools.EXERCISES)
+    run = _nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    assert run.returncode == 0, run.stderr
+    release = nbtools.load(root / "course" / "release" / ASSIGNMENT / NOTEBOOK)
+    reference = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / ASSIGNMENT / NOTEBOOK))
+    card = health_score.scorecard(health_score.exercise().book)
+    visible_auc = H.auc(card["health_score"], card["churned"])
+
+    cohort: dict[str, dict] = {
+        "reference": nbtools.submission(release, reference),
+        "untouched": release,
+        "copied-number": nbtools.submission(release, {**reference, "q3_auc": COPIED_NUMBER.format(value=visible_auc)}),
+        "always-equal": nbtools.submission(release, {**reference, "q3_auc": ALWAYS_EQUAL}),
+        "fitted-on-visible": nbtools.submission(release, {**reference, "q7_holdout_score": VISIBLE_OUTCOME_BUMP}),
+    }
+    for mid, (qid, code) in WRONG.items():
+        cohort[f"mis-{mid}"] = nbtools.submission(release, {**reference, qid: code})
+    hashes = {}
+    for student, nb in cohort.items():
+        path = root / "course" / "submitted" / student / ASSIGNMENT / NOTEBOOK
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(nb, indent=1))
+        hashes[student] = _sha(path)
+    run = _nbgrader(root, "autograde", ASSIGNMENT, "--force")
+    assert run.returncode == 0, run.stderr[-3000:]
+    return root, hashes
+
+
+def _scores(root: Path, student: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'course' / 'gradebook.db'}") as gb:
+        nb = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
+        return {g.name: g.score for g in nb.grades}
+
+
+def _graded_outputs(root: Path, student: str, qid: str) -> str:
+    nb = nbtools.load(root / "course" / "autograded" / student / ASSIGNMENT / NOTEBOOK)
+    for cell in nb["cells"]:
+        if nbtools.nbgrader_meta(cell).get("grade_id") == qid:
+            return json.dumps(cell.get("outputs", []), ensure_ascii=False)
+    raise AssertionError(f"no cell {qid}")
+
+
+def test_reference_solution_gets_full_marks(course):
+    root, _ = course
+    scores = _scores(root, "reference")
+    assert scores == {qid: float(p) for qid, p in POINTS.items()}
+    assert sum(scores.values()) == TOTAL
+
+
+def test_untouched_release_gets_zero(course):
+    root, _ = course
+    assert sum(_scores(root, "untouched").values()) == 0
+    for qid in POINTS:
+        assert "Not attempted yet" in _graded_outputs(root, "untouched", qid)
+
+
+@pytest.mark.parametrize("mid", sorted(WRONG))
+def test_each_misconception_loses_its_points_and_is_named(course, mid):
+    root, _ = course
+    qid, _code = WRONG[mid]
+    scores = _scores(root, f"mis-{mid}")
+    assert scores[qid] == 0
+    assert sum(scores.values()) == TOTAL - POINTS[qid]
+    out = _graded_outputs(root, f"mis-{mid}", qid)
+    assert f"[mistake: {mid}]" in out
+    assert health_score.MISCONCEPTIONS[mid].message.split(":")[0] in out
+    assert "Traceback" not in out and "grade_hidden" not in out
+
+
+def test_hard_coded_number_from_the_visible_book_loses_the_points(course):
+    root, _ = course
+    scores = _scores(root, "copied-number")
+    assert scores["q3_auc"] == 0 and sum(scores.values()) == TOTAL - POINTS["q3_auc"]
+    assert "unseen book" in _graded_outputs(root, "copied-number", "q3_auc")
+
+
+def test_object_that_equals_everything_loses_the_points(course):
+    root, _ = course
+    scores = _scores(root, "always-equal")
+    assert scores["q3_auc"] == 0 and sum(scores.values()) == TOTAL - POINTS["q3_auc"]
+
+
+def test_score_fitted_on_the_visible_outcomes_fails_the_holdout_books(course):
+    root, _ = course
+    scores = _scores(root, "fitted-on-visible")
+    assert scores["q7_holdout_score"] == 0 and sum(scores.values()) == TOTAL - POINTS["q7_holdout_score"]
+    out = _graded_outputs(root, "fitted-on-visible", "q7_holdout_score")
+    assert "right answer on your book" in out  # it fooled the visible check...
+    assert "unseen book" in out  # ...and not the holdout books
+
+
+def test_raw_submissions_are_never_modified(course):
+    root, hashes = course
+    for student, digest in hashes.items():
+        assert _sha(root / "course" / "submitted" / student / ASSIGNMENT / NOTEBOOK) == digest, student
+
+
+def test_feedback_html_has_no_hidden_test_source(course):
+    root, _ = course
+    student = "mis-auc_inverted"
+    run = _nbgrader(root, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
+    assert run.returncode == 0, run.stderr[-2000:]
+    html = (root / "course" / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "grade_hidden" not in html and "HIDDEN TESTS" not in html
+    for seed in ("52817", "90331", "61403", "71249"):
+        assert seed not in html
+    assert "Your AUC is upside down" in html
+
+
+def test_release_has_no_solutions_and_no_hidden_tests(course):
+    root, _ = course
+    text = (root / "course" / "release" / ASSIGNMENT / NOTEBOOK).read_text()
+    assert "BEGIN SOLUTION" not in text and "grade_hidden" not in text and "52817" not in text
+    assert "my_weights" not in text  # the reference weights of the open question stay hidden
+    assert text.count("raise NotImplementedError()") == len(POINTS)
+
+
+def test_validate_passes_the_source_and_fails_the_release(course):
+    root, _ = course
+    ok = _nbgrader(root, "validate", str(nbtools.EXERCISES / ASSIGNMENT / NOTEBOOK))
+    assert "Success! Your notebook passes all the tests." in ok.stdout, ok.stdout[-2000:]
+    bad = _nbgrader(root, "validate", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK))
+    assert "VALIDATION FAILED" in bad.stdout, bad.stdout[-2000:]
+    inverted = _nbgrader(root, "validate", "--invert", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK))
+    assert "Success! The notebook does not pass any tests." in inverted.stdout
