@@ -61,3 +61,10 @@ def exec_answers(codes: dict[str, str]) -> dict:
     for code in codes.values():
         exec(compile(code, "<answer cell>", "exec"), ns)
     return ns
+
+
+def sha256(path: Path) -> str:
+    """Hash of a file's bytes."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

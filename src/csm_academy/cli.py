@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     p_samples.add_argument("--check", action="store_true", help="only report files that are out of date")
     p_samples.set_defaults(func=_cmd_samples)
 
+    from csm_academy.grading.cli import add_instructor_commands
+
+    add_instructor_commands(sub)
+
     return parser
 
 

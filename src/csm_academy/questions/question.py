@@ -51,51 +51,73 @@ class Question:
 
     def evaluate(self, candidate: Any, book: Book, *, hidden: bool = False, label: str = "") -> Feedback:
         """Run the trainee's function on ``book`` and judge the result against the reference."""
+        attempt = self.run(candidate, lambda: self.inputs(book.observable()))
+        return self.judge(attempt, book, hidden=hidden, label=label)
+
+    def run(self, candidate: Any, inputs: Callable[[], tuple]) -> Attempt:
+        """Run the trainee's answer on the inputs (trainee side: needs no reference and no truth)."""
+        if self.kind == "value":
+            if candidate is _MISSING or candidate is Ellipsis:
+                return Attempt("missing")
+            return Attempt("ok", candidate)
+        if candidate is _MISSING:
+            return Attempt("missing")
+        if not callable(candidate):
+            return Attempt("not_callable")
+        borrowed = _borrowed_from_course(candidate)
+        if borrowed:
+            return Attempt("borrowed", detail=borrowed)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = candidate(*inputs())
+        except NotImplementedError:
+            return Attempt("not_implemented")
+        except Exception as exc:  # the trainee's code failed: say how, in one line
+            return Attempt("error", detail=f"{type(exc).__name__}: {str(exc)[:200]}")
+        return Attempt("none") if result is None else Attempt("ok", result)
+
+    def judge(self, attempt: Attempt, book: Book, *, hidden: bool = False, label: str = "") -> Feedback:
+        """Turn an attempt into feedback, comparing against the reference computed from ``book``."""
         where = f" on {label}" if label else ""
 
         def fb(outcome: Outcome, message: str, misconception: str | None = None) -> Feedback:
             points = self.points if outcome is Outcome.CORRECT else 0.0
             return Feedback(self.qid, self.title, outcome, message, points, self.points, misconception, hidden)
 
-        if self.kind == "value":
-            if candidate is _MISSING or candidate is Ellipsis:
+        status = attempt.status
+        if status == "missing":
+            if self.kind == "value":
                 return fb(Outcome.NOT_ATTEMPTED, f"Replace the `...` after `{self.answer} =` with your answer.")
-            return self._judge(candidate, book, fb, where, hidden)
-        if candidate is _MISSING:
             return fb(Outcome.NOT_ATTEMPTED, f"Define a function called `{self.answer}` in the answer cell above.")
-        if not callable(candidate):
+        if status == "not_implemented":
+            return fb(Outcome.NOT_ATTEMPTED, "Replace `raise NotImplementedError()` with your own code.")
+        if status == "not_callable":
             return fb(
                 Outcome.INCORRECT,
                 f"`{self.answer}` should be a function (def {self.answer}(...): ...), not a fixed value: "
                 "it will be run on other books of accounts.",
                 "not_a_function",
             )
-        borrowed = _borrowed_from_course(candidate)
-        if borrowed:
+        if status == "borrowed":
             return fb(
                 Outcome.INCORRECT,
-                f"`{self.answer}` calls the course's own code ({borrowed}); write the calculation yourself.",
+                f"`{self.answer}` calls the course's own code ({attempt.detail}); write the calculation yourself.",
                 "borrowed_reference",
             )
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = candidate(*self.inputs(book.observable()))
-        except NotImplementedError:
-            return fb(Outcome.NOT_ATTEMPTED, "Replace `raise NotImplementedError()` with your own code.")
-        except Exception as exc:  # the trainee's code failed: say how, in one line
+        if status == "error":
             return fb(
-                Outcome.INCORRECT,
-                f"Your function stopped with an error{where}: {type(exc).__name__}: {str(exc)[:200]}",
-                "raised_error",
+                Outcome.INCORRECT, f"Your function stopped with an error{where}: {attempt.detail}", "raised_error"
             )
-        if result is None:
+        if status == "none":
             return fb(
                 Outcome.INCORRECT,
                 "Your function returned nothing. Did you forget a `return` statement?",
                 "returned_none",
             )
-        return self._judge(result, book, fb, where, hidden)
+        if status != "ok":
+            return fb(Outcome.INCORRECT, f"The answer could not be read ({status}).", "unreadable")
+        return self._judge(attempt.result, book, fb, where, hidden)
 
     def _judge(self, result: Any, book: Book, fb: Callable[..., Feedback], where: str, hidden: bool) -> Feedback:
         try:
@@ -113,6 +135,15 @@ class Question:
             if not self.compare.same(wrong, expected) and self.compare.same(got, wrong):
                 return fb(Outcome.INCORRECT, m.message, m.id)
         return fb(Outcome.INCORRECT, self.wrong + (f" (checked{where})" if where else ""))
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What running a trainee's answer produced: a status, the result if any, and a detail line."""
+
+    status: str  # ok, missing, not_callable, borrowed, not_implemented, error, none
+    result: Any = None
+    detail: str = ""
 
 
 _MISSING = object()

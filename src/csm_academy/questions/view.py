@@ -24,6 +24,12 @@ def _user_namespace() -> dict[str, Any]:
     return vars(sys.modules["__main__"])
 
 
+def _grading() -> bool:
+    from csm_academy.grading.protocol import grading_dir
+
+    return grading_dir() is not None
+
+
 def _display(obj: Any) -> None:
     try:
         from IPython import get_ipython
@@ -58,7 +64,8 @@ class QuestionView:
     def check(self, answer: Any = _MISSING) -> None:
         """Check the answer on this notebook's book and show the feedback; graded checks raise if wrong."""
         feedback = self.feedback(answer)
-        if self._owner.graded and feedback.outcome is not Outcome.CORRECT:
+        # Under `csm-academy grade` the hidden part of the same cell must still run, so never raise there.
+        if self._owner.graded and feedback.outcome is not Outcome.CORRECT and not _grading():
             raise CheckFailed(feedback)
         # Shown, not returned: a returned value would print twice and nbgrader would read it as a score.
         _display(feedback)
@@ -117,6 +124,26 @@ def grade_hidden(
     q = questions.question(qid)
     if answer is _MISSING:
         answer = _user_namespace().get(q.answer, _MISSING)
+    from csm_academy.grading import protocol
+
+    folder = protocol.grading_dir()
+    if folder is not None:
+        # Under `csm-academy grade`: only run the answer on the grader's hidden inputs and hand the raw
+        # results out; the grader compares them outside this kernel.
+        for label, args in protocol.read_cases(folder).get(qid, []):
+            attempt = q.run(answer, lambda args=args: args)
+            protocol.append_result(
+                folder,
+                {
+                    "qid": qid,
+                    "label": label,
+                    "status": attempt.status,
+                    "detail": attempt.detail,
+                    "result": protocol.encode(attempt.result) if attempt.status == "ok" else None,
+                },
+            )
+        _display(f"{q.title}: answer recorded for grading.")
+        return
     cases: list[tuple[str, Book]] = []
     for i, seed in enumerate(seeds, start=1):
         full = generate_book(int(seed), n_accounts)

@@ -1,0 +1,1 @@
+"""Instructor grading at cohort scale: personalised release, sandboxed parallel grading, reports."""

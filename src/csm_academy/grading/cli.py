@@ -1,0 +1,125 @@
+"""The instructor verbs of ``csm-academy``: release, grade, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+from csm_academy.errors import CsmAcademyError
+from csm_academy.grading.layout import CourseLayout
+
+
+def _layout(args: argparse.Namespace) -> CourseLayout:
+    from csm_academy.grading.run import default_course_root
+
+    root = Path(args.course) if args.course else default_course_root()
+    if not (root / "source").exists():
+        raise CsmAcademyError(f"{root} is not an nbgrader course folder (it has no source/)")
+    return CourseLayout(root)
+
+
+def _trainees(args: argparse.Namespace) -> list[str]:
+    names: list[str] = []
+    if args.trainees:
+        names += [t.strip() for t in args.trainees.split(",")]
+    if args.trainees_file:
+        try:
+            names += Path(args.trainees_file).read_text().split()
+        except OSError as exc:
+            raise CsmAcademyError(f"cannot read {args.trainees_file}: {exc.strerror}") from None
+    names = [n for n in names if n]
+    bad = [n for n in names if not n.replace("-", "").replace("_", "").replace(".", "").isalnum() or n.startswith(".")]
+    if bad:
+        raise CsmAcademyError(f"trainee ids may hold letters, digits, '-', '_' and '.': {bad[0]!r} does not")
+    return names
+
+
+def _cmd_release(args: argparse.Namespace) -> int:
+    from csm_academy.grading.gradebook import generate_assignment
+    from csm_academy.grading.seeds import load_or_create_secret, trainee_seed
+    from csm_academy.lessons.books import SEED_FILE
+
+    layout = _layout(args)
+    generate_assignment(layout, args.assignment)
+    secret = load_or_create_secret(layout.root)
+    trainees = _trainees(args)
+    for trainee in trainees:
+        folder = layout.personal_release(trainee, args.assignment)
+        if folder.exists():
+            shutil.rmtree(folder)
+        shutil.copytree(layout.release(args.assignment), folder)
+        seed = trainee_seed(secret, trainee, args.assignment)
+        (folder / SEED_FILE).write_text(json.dumps({"assignment": args.assignment, "seed": seed}) + "\n")
+    print(f"released {args.assignment}: {layout.release(args.assignment)}")
+    if trainees:
+        print(f"personalised copies for {len(trainees)} trainees in {layout.root / 'release-personal'}")
+    return 0
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from csm_academy.grading.reports import write_reports
+    from csm_academy.grading.run import grade, load_records
+    from csm_academy.grading.seeds import load_or_create_secret
+
+    layout = _layout(args)
+    summary = grade(
+        layout,
+        args.assignment,
+        secret=load_or_create_secret(layout.root),
+        workers=args.workers,
+        sandbox=not args.no_sandbox,
+        force=args.force,
+        progress=not args.no_progress,
+        cell_timeout=args.cell_timeout,
+        notebook_timeout=args.timeout,
+    )
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "nothing new"
+    print(
+        f"graded {summary.graded} submissions in {summary.seconds:.1f} s ({statuses}); "
+        f"{summary.skipped} unchanged since the last run"
+    )
+    out = write_reports(load_records(layout, args.assignment), args.assignment, layout.reports(args.assignment))
+    print(f"reports: {out['grades']}, {out['cohort']}, {out['grades'].parent / 'feedback'}/")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from csm_academy.grading.reports import write_reports
+    from csm_academy.grading.run import load_records
+
+    layout = _layout(args)
+    records = load_records(layout, args.assignment)
+    if not records:
+        raise CsmAcademyError(f"nothing graded yet for {args.assignment!r}: run csm-academy grade first")
+    out = write_reports(records, args.assignment, layout.reports(args.assignment))
+    print(f"reports: {out['grades']}, {out['cohort']}, {out['grades'].parent / 'feedback'}/")
+    return 0
+
+
+def add_instructor_commands(sub) -> None:
+    """Add release, grade and report to the ``csm-academy`` parser."""
+    course_help = "nbgrader course folder (default: autograder/course in this repository)"
+    p = sub.add_parser("release", help="make the student version, plus a personalised copy per trainee")
+    p.add_argument("assignment")
+    p.add_argument("--course", help=course_help)
+    p.add_argument("--trainees", help="comma-separated trainee ids")
+    p.add_argument("--trainees-file", help="a file of trainee ids, one per line")
+    p.set_defaults(func=_cmd_release)
+
+    p = sub.add_parser("grade", help="grade every submission in parallel, sandboxed, into nbgrader's gradebook")
+    p.add_argument("assignment")
+    p.add_argument("--course", help=course_help)
+    p.add_argument("--workers", type=int, help="parallel kernels (default: one per CPU core)")
+    p.add_argument("--force", action="store_true", help="grade again even submissions that did not change")
+    p.add_argument("--no-sandbox", action="store_true", help="run trainee code WITHOUT isolation (not advised)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--cell-timeout", type=int, default=30, help="seconds a cell may run (default 30)")
+    p.add_argument("--timeout", type=int, default=180, help="seconds a whole notebook may run (default 180)")
+    p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("report", help="write grades.csv, feedback pages and the cohort report again")
+    p.add_argument("assignment")
+    p.add_argument("--course", help=course_help)
+    p.set_defaults(func=_cmd_report)

@@ -1,0 +1,71 @@
+"""nbgrader's course layout, as the grader reads and writes it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass(frozen=True)
+class CourseLayout:
+    """Paths of one nbgrader course: ``{root}/{step}/{trainee}/{assignment}/{notebook}``."""
+
+    root: Path
+
+    @property
+    def gradebook_url(self) -> str:
+        """nbgrader's SQLite gradebook."""
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    def source(self, assignment: str) -> Path:
+        """The instructor's source folder of an assignment."""
+        return self.root / "source" / assignment
+
+    def release(self, assignment: str) -> Path:
+        """nbgrader's release folder of an assignment."""
+        return self.root / "release" / assignment
+
+    def personal_release(self, trainee: str, assignment: str) -> Path:
+        """A trainee's personalised release folder."""
+        return self.root / "release-personal" / trainee / assignment
+
+    def submitted(self, trainee: str, assignment: str, notebook: str) -> Path:
+        """A raw submission (read only, never modified)."""
+        return self.root / "submitted" / trainee / assignment / notebook
+
+    def autograded(self, trainee: str, assignment: str, notebook: str) -> Path:
+        """The executed copy of a submission."""
+        return self.root / "autograded" / trainee / assignment / notebook
+
+    def reports(self, assignment: str) -> Path:
+        """Where grades.csv, feedback pages and the cohort report go."""
+        return self.root / "reports" / assignment
+
+    def state_file(self, assignment: str) -> Path:
+        """What has been graded already, by submission hash (for resuming)."""
+        return self.root / "autograded" / f".csm-academy-{assignment}.json"
+
+    def notebooks(self, assignment: str) -> list[str]:
+        """Notebook file names of an assignment's source."""
+        return sorted(p.name for p in self.source(assignment).glob("*.ipynb"))
+
+    def trainees(self, assignment: str) -> list[str]:
+        """Trainees with a submission folder for the assignment, in name order."""
+        base = self.root / "submitted"
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir())
+
+    def hidden_from_trainees(self) -> list[Path]:
+        """Folders a trainee kernel must not see: the course and the instructor's repository parts."""
+        hide = [self.root, self.root.resolve(), REPO_ROOT / "exercises", REPO_ROOT / "autograder", REPO_ROOT / ".git"]
+        source = self.root / "source"
+        if source.is_symlink() or source.exists():
+            hide.append(source.resolve())
+        out: list[Path] = []
+        for p in sorted({h.resolve() for h in hide if h.exists()}, key=lambda h: len(h.parts)):
+            if not any(p == q or q in p.parents for q in out):  # a parent already hides it
+                out.append(p)
+        return out

@@ -1,0 +1,162 @@
+"""What crosses the sandbox wall: hidden inputs go in, plain-JSON results come out, never code.
+
+The grader writes each question's hidden inputs (observable tables only) into the sandbox; the
+trainee's kernel runs the trainee's functions on them and writes the raw results as JSON. Expected
+values never enter the kernel, and nothing from the kernel is unpickled or executed by the grader, so
+patching the checking machinery inside the kernel cannot raise a score.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pickle
+from collections.abc import Mapping
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ENV_DIR = "CSM_ACADEMY_GRADING_DIR"
+CASES_FILE = "cases.pkl"
+RESULTS_FILE = "results.jsonl"
+MAX_CELLS = 20_000  # a result larger than this is not an answer to any course question
+MAX_RESULTS_BYTES = 20 * 1024 * 1024
+
+
+class Opaque:
+    """Stands in for an answer object the grader will not trust (its type name only)."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name}>"
+
+
+def grading_dir() -> Path | None:
+    """The sandbox's grading folder when running under ``csm-academy grade``, else None."""
+    value = os.environ.get(ENV_DIR)
+    return Path(value) if value else None
+
+
+def encode(value: Any, depth: int = 0) -> dict:
+    """Plain-JSON form of a result; anything that is not data becomes a type name."""
+    if depth > 4:
+        return {"t": "other", "type": "nested too deep"}
+    if value is None:
+        return {"t": "none"}
+    if isinstance(value, bool | np.bool_):
+        return {"t": "bool", "v": bool(value)}
+    if isinstance(value, str | np.str_):
+        return {"t": "str", "v": str(value)[:10_000]}
+    if type(value) in (int, float) or isinstance(value, np.integer | np.floating):
+        return _number(value)
+    if isinstance(value, Real | Integral) and isinstance(value, int | float):
+        return _number(value)  # subclasses of int/float: only their numeric value crosses over
+    if isinstance(value, pd.DataFrame):
+        if value.size > MAX_CELLS:
+            return {"t": "other", "type": f"DataFrame of {value.size} cells"}
+        return {
+            "t": "frame",
+            "columns": [str(c) for c in value.columns],
+            "index": [str(i) for i in value.index],
+            "data": [[encode(v, depth + 1) for v in row] for row in value.itertuples(index=False, name=None)],
+        }
+    if isinstance(value, pd.Series):
+        if value.size > MAX_CELLS:
+            return {"t": "other", "type": f"Series of {value.size} values"}
+        return {"t": "map", "v": {str(k): encode(v, depth + 1) for k, v in value.items()}, "series": True}
+    if isinstance(value, Mapping) and type(value) is dict:
+        if len(value) > MAX_CELLS:
+            return {"t": "other", "type": f"dict of {len(value)} items"}
+        return {"t": "map", "v": {str(k): encode(v, depth + 1) for k, v in value.items()}}
+    if type(value) in (list, tuple, set, frozenset):
+        items = list(value)
+        if len(items) > MAX_CELLS:
+            return {"t": "other", "type": f"{type(value).__name__} of {len(items)} items"}
+        return {"t": "list", "kind": type(value).__name__, "v": [encode(v, depth + 1) for v in items]}
+    if isinstance(value, np.ndarray) and value.size <= MAX_CELLS:
+        return {"t": "list", "kind": "list", "v": [encode(v, depth + 1) for v in value.tolist()]}
+    return {"t": "other", "type": type(value).__name__}
+
+
+def _number(value: Any) -> dict:
+    number = float(value) if not isinstance(value, Integral) else int(value)
+    if isinstance(number, float) and not math.isfinite(number):
+        return {"t": "num", "v": str(number)}
+    return {"t": "num", "v": number}
+
+
+def decode(data: Any) -> Any:
+    """Rebuild a result from its JSON form, as plain Python and pandas objects only."""
+    if not isinstance(data, dict):
+        return Opaque("malformed result")
+    kind = data.get("t")
+    if kind == "none":
+        return None
+    if kind == "bool":
+        return bool(data.get("v"))
+    if kind == "str":
+        return str(data.get("v", ""))
+    if kind == "num":
+        v = data.get("v")
+        if isinstance(v, str):
+            return float(v) if v in ("nan", "inf", "-inf") else Opaque("malformed number")
+        return v if isinstance(v, int | float) and not isinstance(v, bool) else Opaque("malformed number")
+    if kind == "map":
+        items = {str(k): decode(v) for k, v in dict(data.get("v", {})).items()}
+        return pd.Series(items, dtype=object) if data.get("series") else items
+    if kind == "list":
+        items = [decode(v) for v in list(data.get("v", []))]
+        return tuple(items) if data.get("kind") == "tuple" else items
+    if kind == "frame":
+        rows = [[decode(v) for v in row] for row in data.get("data", [])]
+        frame = pd.DataFrame(rows, columns=list(data.get("columns", [])) or None)
+        index = list(data.get("index", []))
+        if len(index) == len(frame):
+            frame.index = index
+        return frame.infer_objects()
+    return Opaque(str(data.get("type", "unknown")))
+
+
+def write_cases(folder: Path, cases: dict[str, list[tuple[str, tuple]]]) -> Path:
+    """Grader side: the hidden inputs for every question, for the kernel to run answers on."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CASES_FILE
+    with path.open("wb") as fh:
+        pickle.dump(cases, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def read_cases(folder: Path) -> dict[str, list[tuple[str, tuple]]]:
+    """Kernel side: load the hidden inputs the grader prepared (written by the grader, never by us)."""
+    with (folder / CASES_FILE).open("rb") as fh:
+        return pickle.load(fh)
+
+
+def append_result(folder: Path, record: dict) -> None:
+    """Kernel side: append one result line."""
+    with (folder / RESULTS_FILE).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record, allow_nan=False, default=str) + "\n")
+
+
+def read_results(folder: Path) -> dict[tuple[str, str], dict]:
+    """Grader side: the kernel's result lines by (question id, case label); later lines win."""
+    path = folder / RESULTS_FILE
+    if not path.exists():
+        return {}
+    if path.stat().st_size > MAX_RESULTS_BYTES:
+        raise ValueError(f"the results file is larger than {MAX_RESULTS_BYTES // 2**20} MB")
+    out: dict[tuple[str, str], dict] = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("qid"), str) and isinstance(record.get("label"), str):
+            out[(record["qid"], record["label"])] = record
+    return out

@@ -1,0 +1,145 @@
+"""Reports from a grading run: grades.csv, one feedback page per trainee, one cohort page with charts."""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from csm_academy.grading.gradebook import SCORED
+from csm_academy.lessons.registry import lesson_for
+
+_MARK = {"correct": "✓", "incorrect": "✗", "not attempted": "…"}
+_COLOUR = {"correct": "#1a7f37", "incorrect": "#b42318", "not attempted": "#6b5900"}
+
+
+def grades_table(records: list[dict], assignment: str) -> pd.DataFrame:
+    """One row per trainee: status, each question's points, total; failures show no scores, never zeros."""
+    questions = lesson_for(assignment).QUESTIONS
+    rows = []
+    for r in sorted(records, key=lambda r: (r["trainee"], r["notebook"])):
+        scored = r["status"] in SCORED
+        by_q = {q["qid"]: q for q in r.get("questions", [])}
+        row = {"trainee": r["trainee"], "assignment": assignment, "status": r["status"], "detail": r.get("detail", "")}
+        for q in questions:
+            row[q.qid] = by_q[q.qid]["points"] if scored and q.qid in by_q else None
+        row["total"] = sum(row[q.qid] for q in questions) if scored else None
+        row["max_total"] = sum(q.points for q in questions)
+        row["misconceptions"] = ";".join(q["misconception"] for q in r.get("questions", []) if q.get("misconception"))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def feedback_page(record: dict, assignment: str) -> str:
+    """A trainee's feedback in words: per question, the outcome, the points and what to fix."""
+    title = f"Feedback: {html.escape(record['trainee'])}, {html.escape(assignment)}"
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>",
+        "<body style='font-family:sans-serif;max-width:860px;margin:2em auto;line-height:1.45'>",
+        f"<h1>{title}</h1>",
+    ]
+    if record["status"] not in SCORED:
+        parts.append(
+            f"<p><strong>This submission could not be graded</strong> ({html.escape(record['status'])}): "
+            f"{html.escape(record.get('detail', ''))}. Your instructor has been told; this is not a score of zero.</p>"
+        )
+    else:
+        got = sum(q["points"] for q in record["questions"])
+        out_of = sum(q["max_points"] for q in record["questions"])
+        parts.append(f"<p><strong>Automatically graded: {got:g} of {out_of:g} points.</strong></p>")
+        if record["status"] == "tampered":
+            parts.append(
+                "<p>Some locked cells had been changed; they were put back as released before grading "
+                f"({html.escape(record.get('detail', ''))}).</p>"
+            )
+        for q in record["questions"]:
+            colour = _COLOUR.get(q["outcome"], "#333")
+            parts.append(
+                f"<div style='border-left:4px solid {colour};padding:6px 12px;margin:10px 0'>"
+                f"<strong>{_MARK.get(q['outcome'], '')} {html.escape(q['title'])}</strong>: "
+                f"{q['points']:g} / {q['max_points']:g}<br>{html.escape(q['message'])}</div>"
+            )
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def cohort_figures(table: pd.DataFrame, records: list[dict], assignment: str) -> list[go.Figure]:
+    """Score distribution, success rate per question, misconceptions hit, and submission statuses."""
+    questions = lesson_for(assignment).QUESTIONS
+    scored = table[table["status"].isin(SCORED)]
+    figs = []
+    hist = go.Figure(go.Histogram(x=scored["total"], nbinsx=int(table["max_total"].max()) + 1, marker_color="#1565c0"))
+    hist.update_layout(
+        title="Score distribution (graded submissions)", xaxis_title="Total points", yaxis_title="Trainees"
+    )
+    figs.append(hist)
+    rates = [float((scored[q.qid] == q.points).mean()) if len(scored) else 0.0 for q in questions]
+    bar = go.Figure(go.Bar(x=[q.title for q in questions], y=rates, marker_color="#2e7d32"))
+    bar.update_layout(
+        title="Share of trainees who got each question right",
+        xaxis_title="Question",
+        yaxis_title="Share correct",
+        yaxis={"tickformat": ".0%", "range": [0, 1]},
+    )
+    figs.append(bar)
+    hits = Counter(q["misconception"] for r in records for q in r.get("questions", []) if q.get("misconception"))
+    names = [m for m, _ in hits.most_common()]
+    mis = go.Figure(go.Bar(x=[hits[m] for m in names], y=names, orientation="h", marker_color="#c62828"))
+    mis.update_layout(
+        title="Which mistakes the cohort made (trainees per misconception)",
+        xaxis_title="Trainees",
+        yaxis_title="Misconception",
+        yaxis={"autorange": "reversed"},
+        height=max(360, 28 * len(names) + 120),
+    )
+    figs.append(mis)
+    counts = table["status"].value_counts()
+    status = go.Figure(go.Bar(x=list(counts.index), y=list(counts.values), marker_color="#607d8b"))
+    status.update_layout(title="Submissions by grading status", xaxis_title="Status", yaxis_title="Submissions")
+    figs.append(status)
+    for fig in figs:
+        fig.update_layout(template="plotly_white")
+    return figs
+
+
+def cohort_page(table: pd.DataFrame, records: list[dict], assignment: str) -> str:
+    """The instructor's cohort report (self-contained HTML with plotly charts)."""
+    figs = cohort_figures(table, records, assignment)
+    body = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%") for i, fig in enumerate(figs)]
+    graded = int(table["status"].isin(SCORED).sum())
+    not_graded = table[~table["status"].isin(SCORED)]
+    rows = "".join(
+        f"<tr><td>{html.escape(r.trainee)}</td><td>{html.escape(r.status)}</td><td>{html.escape(str(r.detail))}</td></tr>"
+        for r in not_graded.itertuples()
+    )
+    attention = (
+        f"<h2>Not graded ({len(not_graded)})</h2><table border='1' cellpadding='4'>"
+        f"<tr><th>trainee</th><th>status</th><th>why</th></tr>{rows}</table>"
+        if len(not_graded)
+        else ""
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Cohort report: {html.escape(assignment)}</title>"
+        "</head><body style='font-family:sans-serif;max-width:1000px;margin:2em auto'>"
+        f"<h1>Cohort report: {html.escape(assignment)}</h1>"
+        f"<p>{len(table)} submissions: {graded} graded, {len(not_graded)} not graded.</p>"
+        + "".join(body)
+        + attention
+        + "</body></html>"
+    )
+
+
+def write_reports(records: list[dict], assignment: str, folder: Path) -> dict[str, Path]:
+    """Write grades.csv, feedback/<trainee>.html and cohort.html into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = grades_table(records, assignment)
+    out = {"grades": folder / "grades.csv", "cohort": folder / "cohort.html"}
+    table.to_csv(out["grades"], index=False)
+    (folder / "feedback").mkdir(exist_ok=True)
+    for r in records:
+        (folder / "feedback" / f"{r['trainee']}.html").write_text(feedback_page(r, assignment), encoding="utf-8")
+    out["cohort"].write_text(cohort_page(table, records, assignment), encoding="utf-8")
+    return out

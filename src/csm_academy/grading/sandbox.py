@@ -1,0 +1,150 @@
+"""Kernels for trainee code, run inside bubblewrap: no network, no instructor files, limited memory.
+
+The kernel sees the machine read-only, with the course folder (sources, solutions, the secret, the
+gradebook, every other submission) and the instructor's repository hidden behind empty folders; it can
+write only to its own scratch folder. It talks to the grader over Unix sockets in that folder, because a
+kernel in its own network namespace cannot use TCP to the outside.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jupyter_client import AsyncKernelManager
+
+WARM_IMPORTS = (
+    "import importlib as _il\n"
+    "for _m in ('numpy', 'pandas', 'csm_academy.lessons.registry', 'csm_academy.grading.protocol'):\n"
+    "    _il.import_module(_m)\n"
+    "import csm_academy.lessons.registry as _r\n"
+    "try:\n"
+    "    _r.lesson_for('__warm__')\n"
+    "except KeyError:\n"
+    "    pass\n"
+    "del _il, _m, _r\n"
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one trainee kernel."""
+
+    memory_bytes: int = 3 * 2**30
+    open_files: int = 256
+    cpu_seconds: int = 600
+
+
+@dataclass
+class SandboxSpec:
+    """Where a kernel may write, what it must not see, and its limits."""
+
+    scratch: Path
+    hide: list[Path] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    use_bwrap: bool = True
+
+
+def bwrap_problem() -> str | None:
+    """None if bubblewrap can sandbox kernels here, else a one-line reason."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    try:
+        run = subprocess.run(
+            [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid", "true"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap could not start ({exc})"
+    if run.returncode != 0:
+        reason = (run.stderr.strip().splitlines() or ["unknown error"])[-1]
+        return f"bubblewrap cannot create namespaces here ({reason}); some container profiles block user namespaces"
+    return None
+
+
+def prepare_scratch(spec: SandboxSpec) -> None:
+    """Make the scratch folder: a home with an IPython profile that warms imports at kernel start."""
+    startup = spec.scratch / "home" / ".ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-warm-imports.py").write_text(WARM_IMPORTS)
+    (spec.scratch / "work").mkdir(exist_ok=True)
+
+
+def wrapper(spec: SandboxSpec) -> list[str]:
+    """The command prefix that puts a kernel in its sandbox with its limits."""
+    limits = [
+        "prlimit",
+        f"--as={spec.limits.memory_bytes}",
+        f"--nofile={spec.limits.open_files}",
+        f"--cpu={spec.limits.cpu_seconds}",
+        "--",
+    ]
+    if not spec.use_bwrap:
+        return limits
+    cmd = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    # No --new-session: the kernel must stay in the process group the grader kills (its stdin is
+    # /dev/null, so there is no terminal to inject keystrokes into).
+    cmd += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
+    for hidden in spec.hide:
+        if hidden.exists():
+            cmd += ["--tmpfs", str(hidden)]
+    cmd += ["--bind", str(spec.scratch), str(spec.scratch), "--chdir", str(spec.scratch / "work")]
+    cmd += ["--unsetenv", "JPY_PARENT_PID"]  # else ipykernel exits: its parent is in another pid namespace
+    return cmd + ["--"] + limits
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel command runs inside ``wrapper(spec)``.
+
+    Async, because nbclient drives kernels from an event loop: a blocking client would wait forever
+    on a kernel that died without a word.
+    """
+
+    spec: SandboxSpec | None = None
+
+    def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if cmd and Path(cmd[0]).name.startswith("python"):
+            cmd[0] = sys.executable  # the grader's own environment, with csm_academy installed
+        return (wrapper(self.spec) if self.spec else []) + cmd
+
+
+def kernel_manager(spec: SandboxSpec) -> SandboxedKernelManager:
+    """A kernel manager for one submission, talking over Unix sockets inside the scratch folder."""
+    prepare_scratch(spec)
+    km = SandboxedKernelManager(
+        kernel_name="python3",
+        transport="ipc",
+        ip=str(spec.scratch / "kernel"),
+        connection_file=str(spec.scratch / "kernel.json"),
+    )
+    km.spec = spec
+    return km
+
+
+def kernel_env(spec: SandboxSpec) -> dict[str, str]:
+    """The environment a sandboxed kernel starts with (nothing of the instructor's beyond PATH)."""
+    import os
+
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(spec.scratch / "home"),
+        "IPYTHONDIR": str(spec.scratch / "home" / ".ipython"),
+        "MPLCONFIGDIR": str(spec.scratch / "home"),
+        "LANG": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # older OpenBLAS builds need these on some CPUs
+        if key in os.environ:
+            env[key] = os.environ[key]
+    env.update(spec.env)
+    return env

@@ -1,0 +1,327 @@
+"""`csm-academy grade` on a cohort with honest and hostile submissions: real kernels, real sandbox."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from csm_academy.lessons import nrr_math
+from tests import nbtools
+from tests.answers.nrr_math import ALWAYS_EQUAL, WRONG
+
+pytestmark = pytest.mark.slow
+A = "01_nrr_math"
+NB = f"{A}.ipynb"
+POINTS = {q.qid: q.points for q in nrr_math.QUESTIONS}
+TOTAL = sum(POINTS.values())
+CLI = str(Path(sys.executable).parent / "csm-academy")
+WRONG_NRR = "def nrr(report):\n    return 0.5\n"
+
+SNOOP = """
+import os, socket, glob
+def _can_read(path):
+    try:
+        with open(path, 'rb') as fh:
+            fh.read(1)
+        return True
+    except OSError:
+        return False
+findings = {
+    'secret': _can_read(COURSE + '/.course-secret'),
+    'gradebook': _can_read(COURSE + '/gradebook.db'),
+    'source': _can_read(REPO + '/exercises/source/01_nrr_math/01_nrr_math.ipynb'),
+    'others': bool(glob.glob(COURSE + '/submitted/*')),
+}
+try:
+    socket.create_connection(('1.1.1.1', 53), timeout=2).close()
+    findings['network'] = True
+except OSError:
+    findings['network'] = False
+try:
+    with open(REPO + '/SANDBOX-ESCAPE', 'w') as fh:
+        fh.write('x')
+    findings['write_repo'] = True
+except OSError:
+    findings['write_repo'] = False
+print('SNOOP', sorted(k for k, v in findings.items() if v))
+"""
+
+HOSTILE = {
+    # Each patches the checking machinery in its own kernel, then gives a wrong answer.
+    "patch-compare": "import csm_academy.questions.compare as c\nc.Number.same = lambda *a, **k: True\n" + WRONG_NRR,
+    "patch-builtins": "import builtins, math\nbuiltins.float = lambda *a: 1.0\nmath.isclose = lambda *a, **k: True\n"
+    + WRONG_NRR,
+    "patch-grader": "import csm_academy.questions.view as v\nv.grade_hidden = lambda *a, **k: None\n" + WRONG_NRR,
+    "fake-results": (
+        "import json, os\n"
+        "d = os.environ.get('CSM_ACADEMY_GRADING_DIR', '/nonexistent')\n"
+        "open(d + '/results.jsonl', 'a').write(json.dumps({'qid': 'q1_nrr', 'label': 'unseen book 1',"
+        " 'status': 'ok', 'result': {'t': 'num', 'v': 1.0}}) + '\\n')\n" + WRONG_NRR
+    ),
+    "frame-peek": (
+        "import inspect\n"
+        "def nrr(report):\n"
+        "    for f in inspect.stack():\n"
+        "        for k, v in f.frame.f_locals.items():\n"
+        "            if k in ('expected', 'reference', 'exp') and isinstance(v, float):\n"
+        "                return v\n"
+        "    return 0.5\n"
+    ),
+}
+
+
+def _env_without_venv() -> dict[str, str]:
+    # The instructor has not activated the virtual environment: PATH lacks its bin on purpose.
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
+    return env
+
+
+def _grade(course: Path, *extra: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CLI, "grade", A, "--course", str(course), "--no-progress", "--cell-timeout", "8", "--timeout", "40", *extra],
+        env=_env_without_venv(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _submit(course: Path, trainee: str, nb) -> Path:
+    path = course / "submitted" / trainee / A / NB
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nb if isinstance(nb, str) else json.dumps(nb, indent=1))
+    return path
+
+
+def _build_course(root: Path) -> Path:
+    course = root / "course"
+    course.mkdir()
+    (course / "source").symlink_to(nbtools.EXERCISES)
+    run = subprocess.run(
+        [CLI, "release", A, "--course", str(course), "--trainees", "ana,ben"],
+        env=_env_without_venv(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    return course
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grading")
+    course = _build_course(root)
+    release = nbtools.load(course / "release" / A / NB)
+    ref = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / A / NB))
+    sub = {
+        "reference": nbtools.submission(release, ref),
+        "untouched": release,
+        "mis-grr": nbtools.submission(release, {**ref, "q2_grr": WRONG["grr_includes_expansion"][1]}),
+        "always-equal": nbtools.submission(release, {**ref, "q1_nrr": ALWAYS_EQUAL}),
+        "infinite-loop": nbtools.submission(release, {**ref, "q3_logo_retention": "while True:\n    pass\n"}),
+        "ignores-interrupt": nbtools.submission(
+            release,
+            {
+                **ref,
+                "q3_logo_retention": "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                "while True:\n    time.sleep(0.1)\n",
+            },
+        ),
+        "exits-kernel": nbtools.submission(release, {**ref, "q2_grr": "import os\nos._exit(3)\n"}),
+        "memory-hog": nbtools.submission(release, {**ref, "q2_grr": "hog = bytearray(8 * 2**30)\n" + ref["q2_grr"]}),
+        "snoop": nbtools.submission(
+            release,
+            {**ref, "q1_nrr": f"COURSE = {str(course)!r}\nREPO = {str(nbtools.REPO)!r}\n" + SNOOP + ref["q1_nrr"]},
+        ),
+    }
+    for name, code in HOSTILE.items():
+        sub[name] = nbtools.submission(release, {**ref, "q1_nrr": code})
+    edited = nbtools.submission(release, ref)
+    for cell in edited["cells"]:
+        if nbtools.nbgrader_meta(cell).get("grade_id") == "q2_grr":
+            cell["source"] = "pass  # no checks here"
+    sub["edited-test-cell"] = edited
+    missing = nbtools.submission(release, ref)
+    missing["cells"] = [c for c in missing["cells"] if nbtools.nbgrader_meta(c).get("grade_id") != "q3_logo_retention"]
+    sub["missing-cell"] = missing
+    duplicated = nbtools.submission(release, ref)
+    duplicated["cells"].append(duplicated["cells"][-2])
+    sub["duplicated-cell"] = duplicated
+    hashes = {name: nbtools.sha256(_submit(course, name, nb)) for name, nb in sub.items()}
+    hashes["bad-json"] = nbtools.sha256(_submit(course, "bad-json", '{"cells": [oops'))
+    start = time.perf_counter()
+    run = _grade(course)
+    seconds = time.perf_counter() - start
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    rows = {r["trainee"]: r for r in csv.DictReader((course / "reports" / A / "grades.csv").open())}
+    return course, hashes, rows, run, seconds
+
+
+def _total(row) -> float | None:
+    return float(row["total"]) if row["total"] else None
+
+
+def test_reference_gets_full_marks_and_the_release_zero(cohort):
+    _, _, rows, _, _ = cohort
+    assert rows["reference"]["status"] == "graded" and _total(rows["reference"]) == TOTAL
+    assert rows["untouched"]["status"] == "graded" and _total(rows["untouched"]) == 0
+
+
+def test_misconception_loses_its_points_and_is_reported(cohort):
+    _, _, rows, _, _ = cohort
+    row = rows["mis-grr"]
+    assert _total(row) == TOTAL - POINTS["q2_grr"] and float(row["q2_grr"]) == 0
+    assert row["misconceptions"] == "grr_includes_expansion"
+
+
+@pytest.mark.parametrize("name", ["always-equal", *HOSTILE])
+def test_tampering_with_the_checking_machinery_does_not_raise_the_score(cohort, name):
+    _, _, rows, _, _ = cohort
+    row = rows[name]
+    assert row["status"] == "graded", row
+    assert float(row["q1_nrr"]) == 0, row
+    assert _total(row) <= TOTAL - POINTS["q1_nrr"]  # patching builtins can only cost the trainee more
+
+
+@pytest.mark.parametrize(("name", "status"), [("infinite-loop", "timed out"), ("ignores-interrupt", "timed out")])
+def test_hanging_kernels_time_out_with_a_clear_status_and_no_zero(cohort, name, status):
+    _, _, rows, _, _ = cohort
+    assert rows[name]["status"] == status
+    assert rows[name]["total"] == "" and rows[name]["q1_nrr"] == ""  # never shown as a zero
+
+
+def test_a_kernel_that_dies_is_reported_and_nothing_after_it_counts(cohort):
+    course, _, rows, _, _ = cohort
+    assert rows["exits-kernel"]["status"] == "kernel died"
+    state = json.loads((course / "autograded" / f".csm-academy-{A}.json").read_text())
+    questions = {q["qid"]: q for q in state[f"exits-kernel/{NB}"]["questions"]}
+    assert questions["q1_nrr"]["points"] == POINTS["q1_nrr"]
+    assert all(questions[q]["points"] == 0 for q in POINTS if q != "q1_nrr")
+
+
+def test_memory_exhaustion_is_contained(cohort):
+    _, _, rows, _, _ = cohort
+    row = rows["memory-hog"]
+    if row["status"] == "graded":  # MemoryError inside the kernel: that question fails, the rest count
+        assert float(row["q2_grr"]) == 0 and _total(row) == TOTAL - POINTS["q2_grr"]
+    else:
+        assert row["status"] == "kernel died"
+
+
+def test_trainee_code_sees_no_secret_solutions_gradebook_others_or_network(cohort):
+    course, _, rows, _, _ = cohort
+    assert rows["snoop"]["status"] == "graded" and _total(rows["snoop"]) == TOTAL
+    graded = (course / "autograded" / "snoop" / A / NB).read_text()
+    assert "SNOOP []" in graded, "the snooping submission found something it should not see"
+    assert not (nbtools.REPO / "SANDBOX-ESCAPE").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "words"),
+    [
+        ("bad-json", "could not be read", "not valid JSON"),
+        ("missing-cell", "could not be read", "'q3_logo_retention' is missing"),
+        ("duplicated-cell", "could not be read", "appears 2 times"),
+        ("edited-test-cell", "tampered", "'q2_grr' was edited"),
+    ],
+)
+def test_malformed_or_edited_notebooks_get_a_clear_status(cohort, name, status, words):
+    _, _, rows, _, _ = cohort
+    assert rows[name]["status"] == status
+    assert words in rows[name]["detail"]
+
+
+def test_edited_test_cells_are_restored_before_grading(cohort):
+    _, _, rows, _, _ = cohort
+    assert _total(rows["edited-test-cell"]) == TOTAL  # graded with the instructor's tests put back
+
+
+def test_raw_submissions_are_never_modified(cohort):
+    course, hashes, _, _, _ = cohort
+    for name, digest in hashes.items():
+        assert nbtools.sha256(course / "submitted" / name / A / NB) == digest, name
+
+
+def test_scores_land_in_nbgraders_own_gradebook(cohort):
+    course, _, rows, _, _ = cohort
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for name in ("reference", "untouched", "mis-grr"):
+            assert gb.find_submission(A, name).score == _total(rows[name])
+
+
+def test_feedback_pages_are_in_words_without_hidden_tests(cohort):
+    course, _, _, _, _ = cohort
+    page = (course / "reports" / A / "feedback" / "mis-grr.html").read_text()
+    assert "That is NRR, not GRR" in page and "13 of 15 points" in page
+    assert "grade_hidden" not in page and "40913" not in page and "Traceback" not in page
+    failed = (course / "reports" / A / "feedback" / "infinite-loop.html").read_text()
+    assert "could not be graded" in failed and "not a score of zero" in failed
+
+
+def test_cohort_report_shows_the_misconceptions_hit(cohort):
+    course, _, _, _, _ = cohort
+    page = (course / "reports" / A / "cohort.html").read_text()
+    assert "Which mistakes the cohort made" in page and "grr_includes_expansion" in page
+    assert "Score distribution" in page and "Share of trainees who got each question right" in page
+
+
+def test_personalised_releases_give_each_trainee_their_own_book(cohort):
+    course, _, _, _, _ = cohort
+    seeds = {
+        t: json.loads((course / "release-personal" / t / A / "csm_academy_book.json").read_text())["seed"]
+        for t in ("ana", "ben")
+    }
+    assert seeds["ana"] != seeds["ben"]
+    assert oct((course / ".course-secret").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_second_run_regrades_nothing_and_changes_nothing(cohort):
+    course, _, rows, _, _ = cohort
+    run = _grade(course)
+    assert run.returncode == 0 and "graded 0 submissions" in run.stdout and "unchanged since the last run" in run.stdout
+    again = {r["trainee"]: r for r in csv.DictReader((course / "reports" / A / "grades.csv").open())}
+    assert again == rows
+
+
+def test_a_run_killed_half_way_resumes_and_agrees(tmp_path):
+    course = _build_course(tmp_path)
+    release = nbtools.load(course / "release" / A / NB)
+    ref = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / A / NB))
+    for i in range(6):
+        _submit(course, f"t{i}", nbtools.submission(release, ref) if i % 2 else release)
+    proc = subprocess.Popen(
+        [CLI, "grade", A, "--course", str(course), "--no-progress"],
+        env=_env_without_venv(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    state = course / "autograded" / f".csm-academy-{A}.json"
+    deadline = time.time() + 240
+    while time.time() < deadline and not (state.exists() and len(json.loads(state.read_text() or "{}")) >= 2):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    done_before = len(json.loads(state.read_text()))
+    assert 0 < done_before < 6
+    run = _grade(course)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert f"{done_before} unchanged since the last run" in run.stdout
+    rows = {r["trainee"]: r for r in csv.DictReader((course / "reports" / A / "grades.csv").open())}
+    assert {t: _total(r) for t, r in rows.items()} == {f"t{i}": (TOTAL if i % 2 else 0.0) for i in range(6)}
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert sorted(s.student_id for s in gb.find_assignment(A).submissions) == [f"t{i}" for i in range(6)]
