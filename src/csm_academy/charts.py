@@ -11,6 +11,11 @@ GREEN, RED, GREY, BLUE, AMBER = "#2e7d32", "#c62828", "#607d8b", "#1565c0", "#f9
 _LAYOUT = {"template": "plotly_white", "height": 420, "margin": {"l": 70, "r": 30, "t": 70, "b": 60}}
 
 
+def _plain(text: str) -> str:
+    """Plotly reads text between two dollar signs as LaTeX and hides it; an HTML entity keeps the '$'."""
+    return text.replace("$", "&#36;")
+
+
 def dollars(value: float) -> str:
     """Money the way a CSM says it: $4.6M, $700K, $950."""
     sign = "-" if value < 0 else ""
@@ -42,7 +47,7 @@ def arr_bridge_chart(bridge: pd.Series, title: str = "ARR bridge") -> go.Figure:
     )
     top = max(values[0], values[-1], values[0] + sum(v for v in values[1:-1] if v > 0))
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="Movement in the year",
         yaxis_title="ARR (US dollars)",
         yaxis={"tickprefix": "$", "tickformat": "~s", "range": [0, top * 1.15]},
@@ -73,7 +78,7 @@ def retention_by_segment_chart(table: pd.DataFrame, title: str = "Retention by s
     fig.add_hline(y=1.0, line_dash="dot", line_color="black", annotation_text="100%", annotation_position="top left")
     low = float(table[["nrr", "grr", "logo_retention"]].min().min())
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="Segment",
         yaxis_title="Retention (share of the starting book)",
         yaxis={"tickformat": ".0%", "range": [min(0.6, low - 0.05), max(1.2, float(table["nrr"].max()) + 0.08)]},
@@ -99,7 +104,9 @@ def cohort_heatmap(table: pd.DataFrame, title: str = "NRR by segment and signing
             hovertemplate="Segment %{y}, cohort %{x}: %{z:.1%}<extra></extra>",
         )
     )
-    fig.update_layout(title=title, xaxis_title="Year the account first signed", yaxis_title="Segment", **_LAYOUT)
+    fig.update_layout(
+        title=_plain(title), xaxis_title="Year the account first signed", yaxis_title="Segment", **_LAYOUT
+    )
     return fig
 
 
@@ -116,10 +123,10 @@ def retention_gauge_chart(nrr: float, grr: float, title: str) -> go.Figure:
     )
     fig.add_hline(y=1.0, line_dash="dot", line_color="black")
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="Measure",
         yaxis_title="Retention (share of starting ARR)",
-        yaxis={"tickformat": ".0%", "range": [0, 1.4]},
+        yaxis={"tickformat": ".0%", "range": [0, max(1.4, nrr + 0.15)]},  # room for the label on top
         showlegend=False,
         **{**_LAYOUT, "height": 360},
     )
@@ -152,7 +159,7 @@ def calibration_chart(
             )
     top = float(table[[c for c in ("churn_rate_logos", "churn_rate_dollars") if c in table.columns]].max().max())
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title=x_title,
         yaxis_title="Churn rate at renewal",
         xaxis={"type": "category"},
@@ -186,7 +193,7 @@ def ranking_chart(figures: pd.DataFrame, title: str) -> go.Figure:
         y=0.5, line_dash="dot", line_color="black", annotation_text="coin toss", annotation_position="top left"
     )
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="Health score",
         yaxis_title="Share (AUC, or share of churned ARR)",
         yaxis={"range": [0, 1.1]},
@@ -208,7 +215,7 @@ def lead_time_chart(days: pd.Series, title: str, prep_days: int = C.RENEWAL_PREP
         annotation_position="top right",
     )
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="Days before renewal the score first turned red",
         yaxis_title="Churned accounts",
         bargap=0.05,
@@ -234,7 +241,7 @@ def score_timeline_chart(
         name = (labels or {}).get(account, str(account))
         fig.add_scatter(x=rows["month"], y=rows[score], mode="lines+markers", name=name)
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="Month (2025)",
         yaxis_title="Health score (0-100)",
         yaxis={"range": [0, 100]},
@@ -270,7 +277,7 @@ def utilisation_outcome_chart(table: pd.DataFrame, title: str) -> go.Figure:
             hovertemplate="%{x}: %{y:.0%} of %{customdata} won upsells<extra>" + name + "</extra>",
         )
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="Seat utilisation when the upsell was proposed (number of won upsells)",
         yaxis_title="Share of won upsells",
         xaxis={"type": "category", "ticktext": [f"{b} ({n})" for b, n in zip(x, table["upsells"])], "tickvals": x},
@@ -295,7 +302,7 @@ def contraction_comparison_chart(rates: dict[str, float], counts: dict[str, int]
         )
     )
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="Upsells won in 2025, by whether value was proven when proposed",
         yaxis_title="Share that contracted at the next renewal",
         yaxis={"tickformat": ".0%", "range": [0, max(0.1, max(rates.values(), default=0) * 1.3)]},
@@ -327,7 +334,7 @@ def pipeline_by_verdict_chart(table: pd.DataFrame, title: str) -> go.Figure:
         textposition="outside",
     )
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="Qualification verdict",
         yaxis_title="ARR (US dollars)",
         yaxis={**_MONEY_AXIS, "range": [0, float(table["arr_proposed"].max()) * 1.2]},
@@ -348,7 +355,7 @@ def expansion_attribution_chart(table: pd.DataFrame, title: str) -> go.Figure:
     ):
         fig.add_bar(x=x, y=table[col], name=name, marker_color=colour, text=[dollars(v) for v in table[col]])
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="CSM",
         yaxis_title="Expansion ARR won in 2025 (US dollars)",
         yaxis=_MONEY_AXIS,
@@ -369,7 +376,7 @@ def strategy_chart(table: pd.DataFrame, title: str) -> go.Figure:
         fig_trace.text = [dollars(v) for v in fig_trace.y]
         fig_trace.textposition = "outside"
     fig.update_layout(
-        title=title,
+        title=_plain(title),
         xaxis_title="How the quarter's expansion motions were chosen",
         yaxis_title="ARR (US dollars)",
         yaxis={**_MONEY_AXIS, "range": [0, float(table["arr_proposed"].max()) * 1.2]},

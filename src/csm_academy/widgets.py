@@ -42,9 +42,9 @@ def retention_playground(
         nrr = (kept + exp.value) / start
         grr = kept / start
         masked = min(exp.value, con.value + chu.value)
-        summary.value = (
-            f"<b>Starting ARR {dollars(start)}</b>: NRR {nrr:.1%}, GRR {grr:.1%}; "
-            f"expansion is covering {dollars(masked)} of lost revenue."
+        summary.value = (  # mathjax_ignore: two dollar amounts would otherwise be typeset as math
+            f"<span class='mathjax_ignore'><b>Starting ARR {dollars(start)}</b>: NRR {nrr:.1%}, GRR {grr:.1%}; "
+            f"expansion is covering {dollars(masked)} of lost revenue.</span>"
         )
         # Kept on the box so code (and tests) can read the chart that is on screen.
         box.chart = retention_gauge_chart(nrr, grr, f"NRR {nrr:.1%} and GRR {grr:.1%} on {dollars(start)}")

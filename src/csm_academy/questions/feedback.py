@@ -61,7 +61,9 @@ class Feedback:
             else ""
         )
         return (
-            f'<div class="csm-feedback csm-{self.outcome.name.lower()}" style="border-left:4px solid {colour};'
+            # mathjax_ignore: JupyterLab would typeset "$5M ... $400K" as math otherwise
+            f'<div class="csm-feedback csm-{self.outcome.name.lower()} mathjax_ignore" '
+            f'style="border-left:4px solid {colour};'
             f'background:{background};padding:8px 12px;margin:4px 0;font-family:sans-serif">'
             f'<strong style="color:{colour}">{mark} {html.escape(self.title)} — {label}.</strong> '
             f"{html.escape(self.message)}{tag}</div>"
@@ -101,7 +103,8 @@ class Hint:
 
     def _repr_html_(self) -> str:
         return (
-            '<div style="border-left:4px solid #1f6feb;background:#eef4ff;padding:8px 12px;margin:4px 0;'
+            '<div class="csm-hint mathjax_ignore" '
+            'style="border-left:4px solid #1f6feb;background:#eef4ff;padding:8px 12px;margin:4px 0;'
             f'font-family:sans-serif"><strong>Hint {self.level} of {self.of}</strong> ({html.escape(self.title)}): '
             f"{html.escape(self.text)}</div>"
         )
