@@ -138,6 +138,15 @@ def cohort(tmp_path_factory):
             },
         ),
         "exits-kernel": nbtools.submission(release, {**ref, "q2_grr": "import os\nos._exit(3)\n"}),
+        "fork-bomb": nbtools.submission(
+            release,
+            {
+                **ref,
+                "q2_grr": "import os, time\nfor _ in range(5000):\n    try:\n        pid = os.fork()\n"
+                "    except OSError:\n        break\n    if pid == 0:\n        time.sleep(30)\n        os._exit(0)\n"
+                + ref["q2_grr"],
+            },
+        ),
         "memory-hog": nbtools.submission(release, {**ref, "q2_grr": "hog = bytearray(8 * 2**30)\n" + ref["q2_grr"]}),
         "snoop": nbtools.submission(
             release,
@@ -216,6 +225,13 @@ def test_memory_exhaustion_is_contained(cohort):
         assert float(row["q2_grr"]) == 0 and _total(row) == TOTAL - POINTS["q2_grr"]
     else:
         assert row["status"] == "kernel died"
+
+
+def test_a_fork_bomb_is_capped_and_the_run_goes_on(cohort):
+    _, _, rows, _, _ = cohort
+    assert rows["fork-bomb"]["status"] in ("graded", "timed out", "kernel died")
+    assert _total(rows["reference"]) == TOTAL  # the rest of the cohort was graded normally
+    assert not list(Path("/sys/fs/cgroup/pids/csm-academy").glob("csm-grade-*"))  # groups cleaned up
 
 
 def test_trainee_code_sees_no_secret_solutions_gradebook_others_or_network(cohort):

@@ -24,7 +24,14 @@ from csm_academy.book.book import Book
 from csm_academy.book.generate import generate_book
 from csm_academy.grading import protocol
 from csm_academy.grading.layout import CourseLayout
-from csm_academy.grading.sandbox import Limits, SandboxSpec, kernel_env, kernel_manager
+from csm_academy.grading.sandbox import (
+    PIDS_ROOT,
+    Limits,
+    SandboxSpec,
+    kernel_env,
+    kernel_manager,
+    release_pids_group,
+)
 from csm_academy.grading.seeds import trainee_seed
 from csm_academy.grading.submission import Unreadable, check_and_restore, sha256_of
 from csm_academy.lessons.registry import lesson_for
@@ -250,6 +257,14 @@ def _kill(km) -> None:
     with contextlib.suppress(Exception):  # already gone
         if km.has_kernel:
             run_sync(km.shutdown_kernel)(now=True)
+    spec = getattr(km, "spec", None)
+    if spec is not None:
+        group = PIDS_ROOT / "csm-academy" / spec.scratch.name
+        for _ in range(40):  # killed processes take a moment to leave the cgroup
+            release_pids_group(group)
+            if not group.exists():
+                break
+            time.sleep(0.05)
 
 
 def _judge(q, books: list[tuple[str, Book]], results: dict, crashed: bool) -> Feedback:

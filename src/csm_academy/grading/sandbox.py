@@ -8,6 +8,7 @@ kernel in its own network namespace cannot use TCP to the outside.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,7 @@ class Limits:
     memory_bytes: int = 3 * 2**30
     open_files: int = 256
     cpu_seconds: int = 600
+    processes: int = 128  # enforced through the pids cgroup where the machine lets us write it
 
 
 @dataclass
@@ -77,8 +79,35 @@ def prepare_scratch(spec: SandboxSpec) -> None:
     (spec.scratch / "work").mkdir(exist_ok=True)
 
 
+PIDS_ROOT = Path("/sys/fs/cgroup/pids")
+
+
+def pids_group(name: str, max_pids: int) -> Path | None:
+    """A pids cgroup capping the processes one kernel may run, or None where cgroups are not writable.
+
+    As root, RLIMIT_NPROC is not enforced, so a fork bomb is only stopped by the pids controller.
+    """
+    try:
+        group = PIDS_ROOT / "csm-academy" / name
+        group.mkdir(parents=True, exist_ok=True)
+        (group / "pids.max").write_text(str(max_pids))
+        return group
+    except OSError:
+        return None
+
+
+def release_pids_group(group: Path | None) -> None:
+    """Remove a kernel's pids cgroup once its processes are gone."""
+    if group is not None:
+        with contextlib.suppress(OSError):
+            group.rmdir()
+
+
 def wrapper(spec: SandboxSpec) -> list[str]:
     """The command prefix that puts a kernel in its sandbox with its limits."""
+    group = pids_group(spec.scratch.name, spec.limits.processes)
+    # Join the cgroup first, so bwrap, the kernel and anything it starts are all counted.
+    enter = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(group)] if group else []
     limits = [
         "prlimit",
         f"--as={spec.limits.memory_bytes}",
@@ -87,7 +116,7 @@ def wrapper(spec: SandboxSpec) -> list[str]:
         "--",
     ]
     if not spec.use_bwrap:
-        return limits
+        return enter + limits
     cmd = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     # No --new-session: the kernel must stay in the process group the grader kills (its stdin is
     # /dev/null, so there is no terminal to inject keystrokes into).
@@ -97,7 +126,7 @@ def wrapper(spec: SandboxSpec) -> list[str]:
             cmd += ["--tmpfs", str(hidden)]
     cmd += ["--bind", str(spec.scratch), str(spec.scratch), "--chdir", str(spec.scratch / "work")]
     cmd += ["--unsetenv", "JPY_PARENT_PID"]  # else ipykernel exits: its parent is in another pid namespace
-    return cmd + ["--"] + limits
+    return enter + cmd + ["--"] + limits
 
 
 class SandboxedKernelManager(AsyncKernelManager):
