@@ -653,19 +653,7 @@ PRACTICE: tuple[Question, ...] = (
         hints=("Count the criteria it meets.", "Value proven and funded: 2 of 3. The rule: 3 pursue, 2 maybe, 0-1 no."),
         solution_code='its_verdict = "maybe"  # value proven and funded, but no new use case: 2 of 3',
     ),
-    *(
-        Question(
-            **{
-                **q.__dict__,
-                "qid": "p_" + q.qid.split("_", 1)[1],
-                "title": f"Practice: {q.title.split(' ', 1)[1]}",
-                "points": 0,
-                "solution_code": _SOLUTIONS[q.qid],
-            }
-        )
-        for q in QUESTIONS
-        if q.qid in _SOLUTIONS
-    ),
+    *(q.as_practice(_SOLUTIONS[q.qid]) for q in QUESTIONS if q.qid in _SOLUTIONS),
 )
 
 

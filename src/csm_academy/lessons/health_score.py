@@ -693,19 +693,7 @@ green_dollar_churn = green.loc[green["churned"], "arr_due"].sum() / green["arr_d
         hints=("There are 3 x 2 = 6 renewer-churner pairs. Count the pairs the renewer wins.", "(5 + 0.5) / 6"),
         solution_code="five_account_auc = (5 + 0.5 * 1) / 6  # five wins and one tie (47 against 47)",
     ),
-    *(
-        Question(
-            **{
-                **q.__dict__,
-                "qid": "p_" + q.qid.split("_", 1)[1],
-                "title": f"Practice: {q.title.split(' ', 1)[1]}",
-                "points": 0,
-                "solution_code": _SOLUTIONS[q.qid],
-            }
-        )
-        for q in QUESTIONS
-        if q.qid in _SOLUTIONS
-    ),
+    *(q.as_practice(_SOLUTIONS[q.qid]) for q in QUESTIONS if q.qid in _SOLUTIONS),
 )
 
 

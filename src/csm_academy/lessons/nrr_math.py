@@ -553,19 +553,7 @@ PRACTICE: tuple[Question, ...] = (
 book_nrr = (start["arr_start"].sum() + start["expansion_arr"].sum()
             - start["contraction_arr"].sum() - start["churn_arr"].sum()) / start["arr_start"].sum()""",
     ),
-    *(
-        Question(
-            **{
-                **q.__dict__,
-                "qid": "p_" + q.qid.split("_", 1)[1],
-                "title": f"Practice: {q.title.split(' ', 1)[1]}",
-                "points": 0,
-                "solution_code": _SOLUTIONS[q.qid],
-            }
-        )
-        for q in QUESTIONS
-        if q.qid in _SOLUTIONS
-    ),
+    *(q.as_practice(_SOLUTIONS[q.qid]) for q in QUESTIONS if q.qid in _SOLUTIONS),
 )
 
 

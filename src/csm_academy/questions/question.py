@@ -5,7 +5,7 @@ from __future__ import annotations
 import types
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from csm_academy.book.book import Book
@@ -41,6 +41,16 @@ class Question:
     solution_code: str = ""  # shown by solution() in teaching notebooks only
     kind: str = "function"  # "function": the trainee defines it; "value": the trainee assigns a result
     edge_cases: tuple[tuple[str, BookVariant], ...] = field(default_factory=tuple)
+
+    def as_practice(self, solution_code: str) -> Question:
+        """The same question, ungraded, for a teaching notebook, with a worked solution to show."""
+        return replace(
+            self,
+            qid="p_" + self.qid.split("_", 1)[1],
+            title=f"Practice: {self.title.split(' ', 1)[1]}",
+            points=0,
+            solution_code=solution_code,
+        )
 
     def hint(self, level: int = 1) -> Hint:
         """Hint number ``level`` (1 is the gentlest)."""
