@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from numbers import Integral
 
 import numpy as np
@@ -184,37 +185,62 @@ def generate_book(
     h = M.draw_hidden_state(rng, n, mix)
     o = M.draw_outcomes(rng, h)
 
+    # Tables are built with copy=False, so each gets its own copy of the ids rather than sharing one.
     ids = np.arange(10001, 10001 + n, dtype=np.int64)
     renewal = _YEAR0 + h.renewal_doy.astype(np.int64) * _DAY
-    month_start = renewal.astype("datetime64[M]")
-    day_in_month = (renewal - month_start.astype("datetime64[D]")).astype(np.int64)
-    years_back = (C.MEASURED_YEAR - h.cohort).astype(np.int64)
-    contract_start = (month_start - 12 * years_back).astype("datetime64[D]") + day_in_month * _DAY
+    contract_start = _CONTRACT_START[C.MEASURED_YEAR - h.cohort, h.renewal_doy]
 
-    accounts = _accounts(rng, h, o, ids, contract_start, renewal)
-    usage = _usage(rng, h, o, ids, renewal)
-    stakeholders = _stakeholders(rng, h, ids, renewal)
-    tickets = _tickets(rng, h, o, ids, renewal)
-    surveys = _surveys(rng, h, o, ids, renewal)
-    renewals = _renewals(rng, h, o, ids, renewal, usage_logins=_mean_logins_per_seat(usage, h))
-    opportunities = _opportunities(rng, h, o, ids, renewal)
-    new_logos = _new_logos(rng, n, mix)
-    truth = _truth(h, o, ids, renewals)
-    return Book(
-        seed=int(seed),
-        accounts=accounts,
-        usage=usage,
-        stakeholders=stakeholders,
-        tickets=tickets,
-        surveys=surveys,
-        renewals=renewals,
-        opportunities=opportunities,
-        new_logos=new_logos,
-        truth=truth,
-    )
+    # Building the usage and tickets tables from their draws (compacting, sorting by date, wrapping
+    # columns in pandas) takes no random numbers, so for a big book a helper thread does it while this
+    # thread goes on drawing; numpy releases the GIL for both. Every draw stays on this thread in its
+    # fixed order, so the book is exactly the one a single thread would make.
+    big = n >= _HELPER_THREAD_FROM
+    helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate_book") if big else _Inline()
+    with helper:
+        accounts = _accounts(rng, h, o, ids.copy(), contract_start, renewal)
+        usage = _usage(rng, h, o, ids, helper)
+        stakeholders = _stakeholders(rng, h, ids.copy(), renewal)
+        tickets = _tickets(rng, h, o, ids, renewal, helper)
+        survey_draws = _survey_draws(rng, h, o, renewal)
+        # The CSM claims a save for each renewed account that got a save play, and for some that merely
+        # looked at risk.
+        claimed = ~o.churned & (o.save_play | (o.at_risk_flag & (rng.random(n) < 0.3)))
+        opportunity_draws = _opportunity_draws(rng, o, n)
+        new_logos = _new_logos(rng, n, mix)
+        # No draws are left: this thread builds the last tables while the helper finishes its own.
+        surveys = _surveys(h, o, ids, survey_draws)
+        usage_frame, logins_per_seat = usage.result()
+        renewals = _renewals(h, o, ids.copy(), renewal, logins_per_seat, claimed)
+        opportunities = _opportunities(h, o, ids, renewal, opportunity_draws)
+        truth = _truth(h, o, ids, claimed)
+        return Book(
+            seed=int(seed),
+            accounts=accounts,
+            usage=usage_frame,
+            stakeholders=stakeholders,
+            tickets=tickets.result(),
+            surveys=surveys,
+            renewals=renewals,
+            opportunities=opportunities,
+            new_logos=new_logos,
+            truth=truth,
+        )
 
 
 DEFAULT_MIX: dict[str, float] = dict(C.DEFAULT_SEGMENT_MIX)
+_HELPER_THREAD_FROM = 50_000  # accounts; a smaller book takes well under a tenth of a second anyway
+
+
+class _Inline(Executor):
+    """An executor that runs each task at once, on the calling thread."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        """Run ``fn(*args, **kwargs)`` now and return its finished future."""
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
 FORECAST_CALLS = ("commit", "likely", "at-risk", "lost")
 RENEWAL_OUTCOMES = ("churned", "contracted", "expanded", "renewed")
 
@@ -223,13 +249,31 @@ def _dates(values: np.ndarray) -> np.ndarray:
     return values.astype("datetime64[s]")
 
 
+def _contract_starts() -> np.ndarray:
+    # Contract start by (years before the measured year, renewal day of year): the renewal date moved
+    # back whole years by month arithmetic. A lookup table, because calendar arithmetic on a million
+    # datetime64 values costs tens of milliseconds and only 365 x a few distinct dates exist.
+    renewal = _YEAR0 + np.arange(365) * _DAY
+    month_start = renewal.astype("datetime64[M]")
+    day_in_month = (renewal - month_start.astype("datetime64[D]")).astype(np.int64)
+    years_back = np.arange(C.MEASURED_YEAR - min(C.COHORT_YEARS) + 1)[:, None]
+    return _dates((month_start - 12 * years_back).astype("datetime64[D]") + day_in_month * _DAY)
+
+
+_CONTRACT_START = _contract_starts()
+_MONTH_OF_DAY = (_YEAR0 + np.arange(365) * _DAY).astype("datetime64[M]") - _YEAR0.astype("datetime64[M]")
+_MONTH_OF_DAY = _MONTH_OF_DAY.astype(np.int64)  # month index (0-11) of each day of the measured year
+_DAY_STARTS = _dates(_YEAR0 + np.arange(365) * _DAY)  # midnight of each day of the measured year
+
+
 def _cat(codes: np.ndarray, labels) -> pd.Categorical:
     """Text columns are categoricals: a million rows of strings would cost seconds and gigabytes."""
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=list(labels))
+    # pandas stores codes in the smallest integer type that fits, copying only if they are not in it yet.
+    return pd.Categorical.from_codes(codes, categories=list(labels))
 
 
 def _pick(flags: np.ndarray, yes, no) -> pd.Categorical:
-    return _cat(np.where(flags, 0, 1), [yes, no])
+    return _cat((~flags).view(np.int8), [yes, no])
 
 
 _COMPANY_NAMES = [f"{head} {tail}" for head in _NAME_HEADS for tail in _NAME_TAILS]
@@ -242,6 +286,8 @@ def _accounts(rng, h: M.HiddenState, o: M.Outcomes, ids, contract_start, renewal
     planned = C.SUCCESS_MILESTONES
     hit_p = np.where(h.outcome_attained, 0.8, 0.4) - 0.15 * h.mis_sold
     milestones = rng.binomial(planned, np.clip(hit_p, 0.05, 0.95))
+    # copy=False: the arrays are fresh or belong to the model's draws, which nothing else keeps, so
+    # pandas need not copy them (nor consolidate them into one block, which is another copy).
     return pd.DataFrame(
         {
             "account_id": ids,
@@ -249,7 +295,7 @@ def _accounts(rng, h: M.HiddenState, o: M.Outcomes, ids, contract_start, renewal
             "segment": _cat(h.segment, C.SEGMENTS),
             "industry": _cat(h.industry, C.INDUSTRIES),
             "csm": _cat(rng.integers(0, len(_CSMS), size=n), _CSMS),
-            "contract_start": _dates(contract_start),
+            "contract_start": contract_start,
             "renewal_date": _dates(renewal),
             "cohort": h.cohort.astype(np.int64),
             "pricing_model": _pick(h.usage_priced, "usage", "seat"),
@@ -257,79 +303,113 @@ def _accounts(rng, h: M.HiddenState, o: M.Outcomes, ids, contract_start, renewal
             "price_per_seat": h.price,
             "onboarding_days": h.ttv_days,
             "milestones_planned": np.full(n, planned, dtype=np.int64),
-            "milestones_hit": milestones.astype(np.int64),
+            "milestones_hit": milestones.astype(np.int64, copy=False),
             "arr_start": o.arr_start,
             "expansion_arr": o.expansion_arr,
             "contraction_arr": o.contraction_arr,
             "churn_arr": o.churn_arr,
             "arr_end": o.arr_end,
             "churned": o.churned,
-        }
+        },
+        copy=False,
     )
 
 
-def _usage(rng, h: M.HiddenState, o: M.Outcomes, ids, renewal) -> pd.DataFrame:
-    # Written for a million accounts: float32, in-place arithmetic and one int64 block, because in
-    # this size every fresh 100 MB array costs more in page faults than in arithmetic.
+def _row_blocks(n: int, rows: int = 1 << 15) -> Iterator[slice]:
+    # Slices of a few hundred kilobytes of a per-account (n, 12) array or of a per-row array, so
+    # that temporaries stay in cache.
+    return (slice(start, start + rows) for start in range(0, n, rows))
+
+
+def _usage(rng, h: M.HiddenState, o: M.Outcomes, ids, helper: Executor) -> Future:
+    # The draws, in their fixed order; the helper derives the table from them (_usage_frame). The
+    # layout of the rows needs no draws, so the helper starts on it straight away.
     n = ids.shape[0]
-    months = np.arange(12, dtype=np.float32)
-    renewal_month = (renewal.astype("datetime64[M]") - _YEAR0.astype("datetime64[M]")).astype(np.int64)
-    healthy = h.outcome_attained & ~h.mis_sold
-    slope = (np.where(healthy, 0.012, -0.015) + np.where(h.usage_priced & healthy, 0.01, 0.0)).astype(np.float32)
-    start_util = (h.utilisation * (1 - 6 * slope)).astype(np.float32)
-    left_month = renewal_month - h.champion_left_days_before // 30
-    fades = h.champion_left & (h.contacts == 1)
-
-    util = np.multiply(slope[:, None], months[None, :])
-    util += 1
-    util *= start_util[:, None]
-    np.clip(util, 0.02, 1.4, out=util)
-    util[fades[:, None] & (np.arange(12)[None, :] >= left_month[:, None])] *= 0.72
-    noise = rng.standard_normal((n, 12), dtype=np.float32)
-    noise *= 0.07
-    np.exp(noise, out=noise)
-    util *= noise
-    util *= h.seats.astype(np.float32)[:, None]
-    np.rint(util, out=util)
-    np.maximum(util, 1, out=util)
-    active = util  # whole numbers from here on
-    # Logins follow habit, not value: the vanity signal that a login-weighted score over-trusts.
-    logins = rng.standard_normal((n, 12), dtype=np.float32)
-    logins *= 0.1
-    np.exp(logins, out=logins)
-    logins *= (16 * h.login_habit * np.sqrt(h.seats)).astype(np.float32)[:, None]
-    # Logins grow with the square root of active users: a few heavy users look like a busy account.
-    logins *= np.sqrt(active)
-    np.rint(logins, out=logins)
-    breadth_p = np.clip(0.3 + 0.4 * h.outcome_attained - 0.12 * h.mis_sold, 0.05, 0.95)
+    layout = helper.submit(_usage_layout, h, o, ids)
+    active_noise = rng.standard_normal((n, 12), dtype=np.float32)
+    login_noise = rng.standard_normal((n, 12), dtype=np.float32)
     features = rng.integers(-1, 2, size=(n, 12), dtype=np.int8)
-    features += rng.binomial(C.FEATURES_TOTAL, breadth_p).astype(np.int8)[:, None]
-    features[healthy] += (np.arange(12) // 4).astype(np.int8)[None, :]
-    np.clip(features, 1, C.FEATURES_TOTAL, out=features)
+    breadth_p = np.clip(0.3 + 0.4 * h.outcome_attained - 0.12 * h.mis_sold, 0.05, 0.95)
+    breadth = rng.binomial(C.FEATURES_TOTAL, breadth_p)
+    return helper.submit(_usage_frame, h, layout, active_noise, login_noise, features, breadth)
 
+
+def _usage_layout(h: M.HiddenState, o: M.Outcomes, ids) -> dict:
+    # Which (account, month) rows the usage table has, and its account_id and month columns.
+    n = ids.shape[0]
+    renewal_month = _MONTH_OF_DAY[h.renewal_doy]
     # A churned account stops producing data after its renewal month.
     rows = np.where(o.churned, renewal_month + 1, 12)
     keep = np.arange(12)[None, :] < rows[:, None]
-    total = int(rows.sum())
-    block = np.empty((4, total), dtype=np.int64)
-    block[0] = np.broadcast_to(ids[:, None], (n, 12))[keep]
-    block[1] = active[keep]
-    block[2] = logins[keep]
-    block[3] = features[keep]
-    month_idx = np.broadcast_to(np.arange(12, dtype=np.int8), (n, 12))[keep]
-    frame = pd.DataFrame(block.T, columns=["account_id", "active_users", "logins", "features_adopted"], copy=False)
-    month_starts = (_YEAR0.astype("datetime64[M]") + np.arange(12)).astype("datetime64[s]")
-    frame.insert(1, "month", month_starts[month_idx])
-    return frame
+    return {
+        "rows": rows,
+        "keep": keep,
+        "renewal_month": renewal_month,
+        "account_id": np.repeat(ids, rows),
+        # Masking a broadcast table, unlike take() with a small index type, allocates no int64 index
+        # array the size of the column.
+        "month": np.broadcast_to(_dates(_YEAR0.astype("datetime64[M]") + np.arange(12)), (n, 12))[keep],
+    }
 
 
-def _mean_logins_per_seat(usage: pd.DataFrame, h: M.HiddenState) -> np.ndarray:
-    # Usage rows are grouped by account in id order, so a bincount over positions is exact.
-    pos = (usage["account_id"].to_numpy() - 10001).astype(np.int64)
-    n = h.seats.shape[0]
-    total = np.bincount(pos, weights=usage["logins"].to_numpy(), minlength=n)
-    count = np.bincount(pos, minlength=n)
-    return total / np.maximum(count, 1) / h.seats
+def _usage_frame(
+    h: M.HiddenState, layout: Future, active_noise, login_noise, features, breadth
+) -> tuple[pd.DataFrame, np.ndarray]:
+    # The usage table, and each account's mean monthly logins per seat. Written for a million
+    # accounts: float32, in-place arithmetic on blocks of accounts small enough to stay in cache, the
+    # draws' buffers turned into the results, and columns handed to pandas uncopied, because in this
+    # size every fresh 100 MB array costs more in page faults than in arithmetic.
+    layout = layout.result()  # done already: it went to the same one-thread helper earlier
+    rows, keep = layout["rows"], layout["keep"]
+    n = rows.shape[0]
+    first_row = np.concatenate([[0], np.cumsum(rows)])  # of each account in the table
+    months = np.arange(12, dtype=np.float32)
+    healthy = h.outcome_attained & ~h.mis_sold
+    slope = (np.where(healthy, 0.012, -0.015) + np.where(h.usage_priced & healthy, 0.01, 0.0)).astype(np.float32)
+    start_util = (h.utilisation * (1 - 6 * slope)).astype(np.float32)
+    left_month = layout["renewal_month"] - h.champion_left_days_before // 30
+    fades = h.champion_left & (h.contacts == 1)
+    seats = h.seats.astype(np.float32)
+    login_scale = (16 * h.login_habit * np.sqrt(h.seats)).astype(np.float32)
+    breadth = breadth.astype(np.int8)
+    ramp = (np.arange(12) // 4).astype(np.int8)[None, :]
+    columns = {name: np.empty(first_row[-1], dtype=np.int64) for name in ("active_users", "logins", "features_adopted")}
+    for block in _row_blocks(n):
+        util = np.multiply(slope[block, None], months[None, :])
+        util += 1
+        util *= start_util[block, None]
+        np.clip(util, 0.02, 1.4, out=util)
+        util[fades[block, None] & (np.arange(12)[None, :] >= left_month[block, None])] *= 0.72
+        # The noise buffers become active users and logins: multiplying in place is exact (a * b == b * a).
+        active = active_noise[block]
+        active *= 0.07
+        np.exp(active, out=active)
+        active *= util
+        active *= seats[block, None]
+        np.rint(active, out=active)
+        np.maximum(active, 1, out=active)  # whole numbers from here on
+        # Logins follow habit, not value: the vanity signal that a login-weighted score over-trusts.
+        logins = login_noise[block]
+        logins *= 0.1
+        np.exp(logins, out=logins)
+        logins *= login_scale[block, None]
+        # Logins grow with the square root of active users: a few heavy users look like a busy account.
+        logins *= np.sqrt(active)
+        np.rint(logins, out=logins)
+        adopted = features[block]
+        adopted += breadth[block, None]
+        adopted += ramp * healthy[block, None]
+        np.clip(adopted, 1, C.FEATURES_TOTAL, out=adopted)
+        # Keep each account's first rows[i] months.
+        kept = keep[block]
+        table_rows = slice(first_row[block.start], first_row[block.start + kept.shape[0]])
+        columns["active_users"][table_rows] = active[kept]
+        columns["logins"][table_rows] = logins[kept]
+        columns["features_adopted"][table_rows] = adopted[kept]
+    frame = pd.DataFrame({"account_id": layout["account_id"], "month": layout["month"], **columns}, copy=False)
+    # Logins are whole numbers, so summing them per account as int64 is exact (each has at least one row).
+    logins_total = np.add.reduceat(columns["logins"], first_row[:-1]).astype(np.float64)
+    return frame, logins_total / np.maximum(rows, 1) / h.seats
 
 
 def _person(rng, n: int) -> pd.Categorical:
@@ -348,91 +428,156 @@ def _stakeholders(rng, h: M.HiddenState, ids, renewal) -> pd.DataFrame:
             "economic_buyer": _person(rng, n),
             "buyer_last_contact": _dates(renewal - h.buyer_gap_days * _DAY),
             "contacts_engaged": h.contacts.astype(np.int64),
-        }
+        },
+        copy=False,
     )
 
 
 def _active_days(renewal: np.ndarray, churned: np.ndarray) -> np.ndarray:
-    # Days of the year in which the account was still a customer (at least one).
+    # Days of the year in which the account was still a customer (at least one), as int16 so that
+    # spreading it over millions of ticket rows stays cheap.
     end = np.where(churned, renewal, np.datetime64(C.YEAR_END.isoformat(), "D"))
-    return np.maximum((end - _YEAR0).astype(np.int64), 1)
+    return np.maximum((end - _YEAR0).astype(np.int64), 1).astype(np.int16)
 
 
-def _tickets(rng, h: M.HiddenState, o: M.Outcomes, ids, renewal) -> pd.DataFrame:
+def _rows_per_account(counts: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Owning account (position) of each row when account i has counts[i] consecutive rows, and the
+    # position of the last row of every flagged account. int32 halves what the sort by date moves;
+    # per-row copies of account values use np.repeat(values, counts), which needs no index at all.
+    owner = np.repeat(np.arange(counts.shape[0], dtype=np.int32), counts)
+    return owner, (np.cumsum(counts) - 1)[flagged]
+
+
+def _draw_days(rng, active_days: np.ndarray, out: np.ndarray) -> np.ndarray:
+    # A uniform day within each row's active days, drawn into ``out`` and returned as int16.
+    days = rng.random(out.shape[0], out=out)
+    days *= active_days
+    np.floor(days, out=days)
+    return days.astype(np.int16)
+
+
+def _by_day(day: np.ndarray, columns: dict) -> dict:
+    # Rows reordered by day, keeping the original order within a day (help-desk numbering): a stable
+    # sort of int16 days is a radix sort, and the sorted dates come from a count per day, not a gather.
+    order = np.argsort(day, kind="stable")
+    out = {name: values[order] for name, values in columns.items()}
+    out["date"] = np.repeat(_DAY_STARTS, np.bincount(day, minlength=_DAY_STARTS.shape[0]))
+    return out
+
+
+def _tickets(rng, h: M.HiddenState, o: M.Outcomes, ids, renewal, helper: Executor) -> Future:
+    # The draws, in their fixed order; the helper derives the table from them (_tickets_frame). Two
+    # ticket-sized buffers serve the draws in turn and end up as output columns, instead of a fresh
+    # 35 MB array at every step.
     lam = 0.5 * np.sqrt(h.seats) * (1 + 1.2 * h.mis_sold + 0.4 * ~h.outcome_attained)
     counts = rng.poisson(np.minimum(lam, 60))
-    counts = counts + o.technicality_flag  # one loud outage ticket on a technicality account
-    owner = np.repeat(np.arange(ids.shape[0]), counts)
-    m = owner.shape[0]
-    is_tech = np.zeros(m, dtype=bool)
-    last_of_account = np.cumsum(counts) - 1
-    is_tech[last_of_account[o.technicality_flag]] = True
-    days = _active_days(renewal, o.churned)[owner]
-    opened_day = np.floor(rng.random(m) * days).astype(np.int16)
-    opened = _YEAR0 + opened_day.astype(np.int64) * _DAY
-    mis = h.mis_sold[owner]
-    u = rng.random(m)
-    category = np.where(
-        mis,
-        np.searchsorted(np.cumsum([0.25, 0.2, 0.45, 0.05]), u, side="right"),
-        np.searchsorted(np.cumsum([0.45, 0.3, 0.12, 0.08]), u, side="right"),
-    )
-    category = np.where(is_tech, 4, category)
-    severity = np.minimum(rng.poisson(0.8, size=m), 3)
-    severity = np.where(is_tech, 3, severity)
-    sentiment = np.clip(
-        0.25
-        - 0.2 * severity
-        - 0.35 * (category == 2)
-        - 0.3 * ~h.outcome_attained[owner]
-        + 0.25 * rng.standard_normal(m),
-        -1,
-        1,
-    )
-    sentiment = np.where(is_tech, -0.9, sentiment)
-    # Ticket numbers rise with time, as in a help desk; a stable sort of int16 days is a radix sort.
-    order = np.argsort(opened_day, kind="stable")
+    counts += o.technicality_flag  # one loud outage ticket on a technicality account
+    m = int(counts.sum())
+    work_f64 = np.empty(m)
+    opened_day = _draw_days(rng, np.repeat(_active_days(renewal, o.churned), counts), out=work_f64)
+    u = rng.random(m, out=work_f64)
+    work_i64 = rng.poisson(0.8, size=m)
+    severity = np.minimum(work_i64, 3, out=work_i64).astype(np.int8)
+    noise = rng.standard_normal(m, out=work_i64.view(np.float64))  # severity is int8 now
+    return helper.submit(_tickets_frame, h, o, ids, counts, opened_day, u, severity, noise)
+
+
+def _tickets_frame(h: M.HiddenState, o: M.Outcomes, ids, counts, opened_day, u, severity, noise) -> pd.DataFrame:
+    # Millions of rows, so small dtypes and in-place arithmetic on cache-sized blocks; overrides and
+    # rounding come before the sort by date, so that it moves each column once.
+    owner, tech = _rows_per_account(counts, o.technicality_flag)
+    mis = np.repeat(h.mis_sold, counts)
+    unmet = np.repeat(~h.outcome_attained, counts)
+    edges = list(zip(np.cumsum([0.25, 0.2, 0.45, 0.05]), np.cumsum([0.45, 0.3, 0.12, 0.08])))
+    category = np.zeros(u.shape[0], dtype=np.int8)
+    hundredths = np.empty(u.shape[0], dtype=np.float16)
+    for block in _row_blocks(u.shape[0], 1 << 16):
+        # np.searchsorted(edges, u, side="right") is the number of edges at or below u; counting them
+        # with comparisons is exact and several times faster than a binary search per ticket.
+        cat = category[block]
+        for mis_edge, fit_edge in edges:
+            cat += np.where(mis[block], u[block] >= mis_edge, u[block] >= fit_edge)
+        # 0.25 - 0.2 severity - 0.35 [missing feature] - 0.3 [outcome not attained] + 0.25 noise, term
+        # by term in the same order as the plain expression, so every float rounds the same way. It
+        # goes in the buffer of u, which is spent.
+        sentiment = np.multiply(severity[block], 0.2, out=u[block])
+        np.subtract(0.25, sentiment, out=sentiment)
+        sentiment -= 0.35 * (cat == 2)
+        sentiment -= 0.3 * unmet[block]
+        z = noise[block]
+        z *= 0.25
+        sentiment += z
+        np.clip(sentiment, -1, 1, out=sentiment)
+        # Rounded to hundredths as np.round does it (rint(x * 100) / 100), but the division waits
+        # until after the sort: whole hundredths travel through it as float16, exact from -100 to 100
+        # and keeping -0.0, so the gather moves a quarter of the bytes.
+        np.multiply(sentiment, 100, out=sentiment)
+        hundredths[block] = np.rint(sentiment, out=sentiment)
+    # The loud outage ticket of a technicality account (its computed sentiment is overridden too).
+    category[tech] = 4
+    severity[tech] = 3
+    hundredths[tech] = np.rint(-0.9 * 100)
+    rows = _by_day(opened_day, {"owner": owner, "category": category, "severity": severity, "hundredths": hundredths})
+    # The spent float64 buffers of u and the noise become the sentiment and account_id columns.
     return pd.DataFrame(
         {
-            "ticket_id": np.arange(1, m + 1, dtype=np.int64),
-            "account_id": ids[owner[order]],
-            "opened_on": _dates(opened[order]),
-            "category": _cat(category[order], _TICKET_CATEGORIES),
-            "severity": _cat(severity[order], _SEVERITIES),
-            "sentiment": np.round(sentiment[order], 2),
-        }
+            "ticket_id": np.arange(1, u.shape[0] + 1, dtype=np.int64),
+            "account_id": np.add(rows["owner"], ids[0], out=noise.view(np.int64)),  # ids are consecutive
+            "opened_on": rows["date"],
+            "category": _cat(rows["category"], _TICKET_CATEGORIES),
+            "severity": _cat(rows["severity"], _SEVERITIES),
+            "sentiment": np.divide(rows["hundredths"], 100, out=u, dtype=np.float64),
+        },
+        copy=False,
     )
 
 
-def _surveys(rng, h: M.HiddenState, o: M.Outcomes, ids, renewal) -> pd.DataFrame:
-    counts = rng.poisson(0.6 + 0.4 * h.contacts) + o.technicality_flag
-    owner = np.repeat(np.arange(ids.shape[0]), counts)
-    m = owner.shape[0]
-    is_tech = np.zeros(m, dtype=bool)
-    is_tech[(np.cumsum(counts) - 1)[o.technicality_flag]] = True
-    kind_csat = rng.random(m) < 0.4
-    base = np.where(h.outcome_attained[owner], 8.2, 5.5) - 1.5 * h.mis_sold[owner]
-    nps = np.clip(np.rint(base + 1.8 * rng.standard_normal(m)), 0, 10)
-    csat = np.clip(np.rint((base - 1) / 2 + 0.9 * rng.standard_normal(m)), 1, 5)
-    score = np.where(kind_csat, csat, nps)
-    score = np.where(is_tech, 2, score)  # one detractor reply from an unhappy user
-    kind = kind_csat & ~is_tech
-    days = _active_days(renewal, o.churned)[owner]
-    responded_day = np.floor(rng.random(m) * days).astype(np.int16)
-    responded = _YEAR0 + responded_day.astype(np.int64) * _DAY
-    order = np.argsort(responded_day, kind="stable")
+def _survey_draws(rng, h: M.HiddenState, o: M.Outcomes, renewal) -> dict:
+    # The draws of the surveys table, in their fixed order (the table waits for _surveys).
+    counts = rng.poisson(0.6 + 0.4 * h.contacts)
+    counts += o.technicality_flag
+    m = int(counts.sum())
+    return {
+        "counts": counts,
+        "kind_csat": rng.random(m) < 0.4,
+        "nps": rng.standard_normal(m),
+        "csat": rng.standard_normal(m),
+        "responded_day": _draw_days(rng, np.repeat(_active_days(renewal, o.churned), counts), out=np.empty(m)),
+    }
+
+
+def _surveys(h: M.HiddenState, o: M.Outcomes, ids, draws: dict) -> pd.DataFrame:
+    # Same approach as _tickets_frame: per-account terms computed once, then spread over the replies.
+    counts, kind_csat, nps, csat = draws["counts"], draws["kind_csat"], draws["nps"], draws["csat"]
+    responded_day = draws["responded_day"]
+    owner, tech = _rows_per_account(counts, o.technicality_flag)
+    base = np.where(h.outcome_attained, 8.2, 5.5) - 1.5 * h.mis_sold
+    nps *= 1.8
+    nps += np.repeat(base, counts)
+    np.rint(nps, out=nps)
+    np.clip(nps, 0, 10, out=nps)
+    score = nps.astype(np.int8)
+    csat *= 0.9
+    csat += np.repeat((base - 1) / 2, counts)
+    np.rint(csat, out=csat)
+    np.clip(csat, 1, 5, out=csat)
+    np.copyto(score, csat, casting="unsafe", where=kind_csat)
+    score[tech] = 2  # one detractor reply from an unhappy user
+    kind_csat[tech] = False
+    rows = _by_day(responded_day, {"owner": owner, "csat": kind_csat, "score": score})
     return pd.DataFrame(
         {
-            "response_id": np.arange(1, m + 1, dtype=np.int64),
-            "account_id": ids[owner[order]],
-            "responded_on": _dates(responded[order]),
-            "survey": _pick(kind[order], "CSAT", "NPS"),
-            "score": score[order].astype(np.int64),
-        }
+            "response_id": np.arange(1, responded_day.shape[0] + 1, dtype=np.int64),
+            "account_id": np.add(rows["owner"], ids[0], dtype=np.int64),  # ids are consecutive
+            "responded_on": rows["date"],
+            "survey": _pick(rows["csat"], "CSAT", "NPS"),
+            "score": rows["score"].astype(np.int64),
+        },
+        copy=False,
     )
 
 
-def _renewals(rng, h: M.HiddenState, o: M.Outcomes, ids, renewal, usage_logins) -> pd.DataFrame:
+def _renewals(h: M.HiddenState, o: M.Outcomes, ids, renewal, usage_logins, claimed) -> pd.DataFrame:
     n = ids.shape[0]
     arr_due = o.arr_start + o.upsell_arr + o.auto_expansion_arr
     outcome = np.select([o.churned, o.contraction_arr > 0, o.true_up_arr > 0], [0, 1, 2], default=3)
@@ -444,7 +589,6 @@ def _renewals(rng, h: M.HiddenState, o: M.Outcomes, ids, renewal, usage_logins) 
         [0, 3, 2],
         default=1,
     )
-    claimed = ~o.churned & (o.save_play | (o.at_risk_flag & (rng.random(n) < 0.3)))
     return pd.DataFrame(
         {
             "account_id": ids,
@@ -456,72 +600,89 @@ def _renewals(rng, h: M.HiddenState, o: M.Outcomes, ids, renewal, usage_logins) 
             "csm_claimed_save": claimed,
             "outcome": _cat(outcome, RENEWAL_OUTCOMES),
             "arr_after": arr_after.astype(np.int64),
-        }
+        },
+        copy=False,
     )
 
 
-def _opportunities(rng, h: M.HiddenState, o: M.Outcomes, ids, renewal) -> pd.DataFrame:
-    n = ids.shape[0]
+def _opportunity_draws(rng, o: M.Outcomes, n: int) -> dict:
+    # The draws of the opportunities table, in their fixed order (the table waits for _opportunities).
     upsell = np.flatnonzero(o.upsell_proposed)
     auto = np.flatnonzero(o.auto_expansion_arr > 0)
+    return {
+        "upsell": upsell,
+        "auto": auto,
+        "lead_days": rng.integers(20, 90, size=upsell.shape[0]),
+        "auto_days": rng.integers(10, 200, size=auto.shape[0]),
+        "real_case": rng.integers(0, len(_REAL_USE_CASES), size=upsell.shape[0]),
+        "thin_case": rng.integers(0, len(_THIN_USE_CASES), size=upsell.shape[0]),
+        "amount_noise": rng.standard_normal(upsell.shape[0]),
+        "util_noise": rng.standard_normal(n),
+    }
+
+
+def _opportunities(h: M.HiddenState, o: M.Outcomes, ids, renewal, draws: dict) -> pd.DataFrame:
+    upsell, auto = draws["upsell"], draws["auto"]
     closed_up = renewal[upsell] - o.upsell_days_before[upsell] * _DAY
     closed_up = np.maximum(closed_up, _YEAR0)
-    created_up = closed_up - rng.integers(20, 90, size=upsell.shape[0]) * _DAY
-    closed_auto = renewal[auto] - rng.integers(10, 200, size=auto.shape[0]) * _DAY
+    created_up = closed_up - draws["lead_days"] * _DAY
+    closed_auto = renewal[auto] - draws["auto_days"] * _DAY
     closed_auto = np.maximum(closed_auto, _YEAR0)
-    use_case = np.where(
-        h.real_use_case[upsell],
-        rng.integers(0, len(_REAL_USE_CASES), size=upsell.shape[0]),
-        len(_REAL_USE_CASES) + rng.integers(0, len(_THIN_USE_CASES), size=upsell.shape[0]),
-    )
+    use_case = np.where(h.real_use_case[upsell], draws["real_case"], len(_REAL_USE_CASES) + draws["thin_case"])
     use_case_labels = [*_REAL_USE_CASES, *_THIN_USE_CASES, "Usage above contracted tier"]
     proposed_amount = np.where(
         o.upsell_won[upsell],
         o.upsell_arr[upsell],
-        np.rint(
-            o.arr_start[upsell] * M.UPSELL_SIZE[h.segment[upsell]] * np.exp(0.6 * rng.standard_normal(upsell.shape[0]))
-        ),
+        np.rint(o.arr_start[upsell] * M.UPSELL_SIZE[h.segment[upsell]] * np.exp(0.6 * draws["amount_noise"])),
     ).astype(np.int64)
-    seen_util = np.clip(h.utilisation + 0.03 * rng.standard_normal(n), 0.01, 1.5)
-    k = upsell.shape[0] + auto.shape[0]
+    seen_util = np.clip(h.utilisation + 0.03 * draws["util_noise"], 0.01, 1.5)
     owner = np.concatenate([upsell, auto])
-    frame = pd.DataFrame(
+    closed = np.concatenate([closed_up, closed_auto])
+    # By close date, then account, keeping proposal order for ties: what a stable
+    # sort_values(["closed_on", "account_id"]) gives, without pandas copying every column to get it.
+    # (Dates as int16 days of the year: numpy sorts those by radix, datetimes by merging.)
+    order = np.lexsort((owner, (closed - _YEAR0).astype(np.int16)))
+    owner = owner[order]
+    return pd.DataFrame(
         {
+            "opportunity_id": np.arange(1, order.shape[0] + 1, dtype=np.int64),
             "account_id": ids[owner],
-            "created_on": _dates(np.concatenate([created_up, closed_auto])),
-            "closed_on": _dates(np.concatenate([closed_up, closed_auto])),
-            "source": _cat(np.repeat([0, 1], [upsell.shape[0], auto.shape[0]]), ["CSM", "usage tier"]),
+            "created_on": _dates(np.concatenate([created_up, closed_auto]))[order],
+            "closed_on": _dates(closed[order]),
+            "source": _cat(
+                np.repeat(np.array([0, 1], dtype=np.int8), [upsell.shape[0], auto.shape[0]])[order],
+                ["CSM", "usage tier"],
+            ),
             "use_case": _cat(
-                np.concatenate([use_case, np.full(auto.shape[0], len(use_case_labels) - 1)]),
+                np.concatenate([use_case, np.full(auto.shape[0], len(use_case_labels) - 1)])[order],
                 use_case_labels,
             ),
-            "sponsor_interest": np.concatenate([o.sponsor_interest[upsell], np.zeros(auto.shape[0], bool)]),
-            "sponsor_funded": np.concatenate([o.sponsor_funded[upsell], np.zeros(auto.shape[0], bool)]),
+            "sponsor_interest": np.concatenate([o.sponsor_interest[upsell], np.zeros(auto.shape[0], bool)])[order],
+            "sponsor_funded": np.concatenate([o.sponsor_funded[upsell], np.zeros(auto.shape[0], bool)])[order],
             "seat_utilisation": np.round(seen_util[owner], 3),
-            "amount_arr": np.concatenate([proposed_amount, o.auto_expansion_arr[auto]]).astype(np.int64),
-            "stage": _pick(np.concatenate([o.upsell_won[upsell], np.ones(auto.shape[0], bool)]), "won", "lost"),
-        }
+            "amount_arr": np.concatenate([proposed_amount, o.auto_expansion_arr[auto]])[order],
+            "stage": _pick(np.concatenate([o.upsell_won[upsell], np.ones(auto.shape[0], bool)])[order], "won", "lost"),
+        },
+        copy=False,
     )
-    frame = frame.sort_values(["closed_on", "account_id"], kind="stable").reset_index(drop=True)
-    frame.insert(0, "opportunity_id", np.arange(1, k + 1, dtype=np.int64))
-    return frame
 
 
 def _new_logos(rng, n: int, mix: np.ndarray) -> pd.DataFrame:
     k = int(rng.binomial(n, M.NEW_LOGO_RATE))
     seg = rng.choice(len(C.SEGMENTS), size=k, p=mix)
     seats = np.maximum(3, np.rint(M.SEAT_MEDIAN[seg] * np.exp(M.SEAT_SIGMA[seg] * rng.standard_normal(k))))
-    signed = _YEAR0 + rng.integers(0, 365, size=k) * _DAY
+    signed_day = rng.integers(0, 365, size=k)
     name_idx = rng.integers(0, len(_COMPANY_NAMES), size=k)
-    order = np.argsort(signed, kind="stable")
+    order = np.argsort(signed_day.astype(np.int16), kind="stable")  # int16: a radix sort
     return pd.DataFrame(
         {
             "account_id": np.arange(10001 + n, 10001 + n + k, dtype=np.int64),
             "name": _cat(name_idx[order], _COMPANY_NAMES),
             "segment": _cat(seg[order], C.SEGMENTS),
-            "signed_on": _dates(signed[order]),
+            "signed_on": _DAY_STARTS[signed_day[order]],
             "arr": (seats * M.PRICE_PER_SEAT[seg]).astype(np.int64)[order],
-        }
+        },
+        copy=False,
     )
 
 
@@ -537,7 +698,7 @@ ROOT_CAUSES = (
 )
 
 
-def _truth(h: M.HiddenState, o: M.Outcomes, ids, renewals: pd.DataFrame) -> pd.DataFrame:
+def _truth(h: M.HiddenState, o: M.Outcomes, ids, claimed) -> pd.DataFrame:
     lost_something = o.churned | (o.contraction_arr > 0)
     cause = np.select(
         [
@@ -552,7 +713,6 @@ def _truth(h: M.HiddenState, o: M.Outcomes, ids, renewals: pd.DataFrame) -> pd.D
         list(range(len(ROOT_CAUSES) - 1)),
         default=len(ROOT_CAUSES) - 1,
     )
-    claimed = renewals["csm_claimed_save"].to_numpy()
     real_save = claimed & (o.churn_risk >= 0.25) & o.save_play & o.savable
     return pd.DataFrame(
         {
@@ -567,5 +727,6 @@ def _truth(h: M.HiddenState, o: M.Outcomes, ids, renewals: pd.DataFrame) -> pd.D
             "real_use_case": h.real_use_case,
             "risk_was_technicality": o.technicality_flag & (o.churn_risk < 0.1),
             "save_was_real": real_save,
-        }
+        },
+        copy=False,
     )
