@@ -17,7 +17,7 @@ from csm_academy.grading import execute
 from csm_academy.grading.execute import FAILED, Job, Settings
 from csm_academy.grading.gradebook import Writer, ensure_released, own_bin_on_path
 from csm_academy.grading.layout import CourseLayout
-from csm_academy.grading.sandbox import bwrap_problem
+from csm_academy.grading.sandbox import bwrap_problem, sweep_pids_groups
 from csm_academy.grading.submission import sha256_of
 from csm_academy.lessons.registry import lesson_for
 
@@ -120,7 +120,10 @@ def grade(
         cell_timeout=cell_timeout,
         notebook_timeout=notebook_timeout,
     )
-    records = _run_pool(settings, assignment, todo, workers or os.cpu_count() or 1, writer, progress)
+    try:
+        records = _run_pool(settings, assignment, todo, workers or os.cpu_count() or 1, writer, progress)
+    finally:
+        sweep_pids_groups()
     by_status: dict[str, int] = {}
     for r in records:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1

@@ -103,6 +103,13 @@ def release_pids_group(group: Path | None) -> None:
             group.rmdir()
 
 
+def sweep_pids_groups() -> None:
+    """Remove every kernel cgroup left empty (a worker killed mid-run cannot clean up after itself)."""
+    with contextlib.suppress(OSError):
+        for group in (PIDS_ROOT / "csm-academy").glob("csm-grade-*"):
+            release_pids_group(group)
+
+
 def wrapper(spec: SandboxSpec) -> list[str]:
     """The command prefix that puts a kernel in its sandbox with its limits."""
     group = pids_group(spec.scratch.name, spec.limits.processes)
@@ -118,6 +125,9 @@ def wrapper(spec: SandboxSpec) -> list[str]:
     if not spec.use_bwrap:
         return enter + limits
     cmd = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for needed in _runtime_paths():  # Python and the course package may live under /tmp (a CI clone)
+        if needed.is_relative_to("/tmp"):
+            cmd += ["--ro-bind", str(needed), str(needed)]
     # No --new-session: the kernel must stay in the process group the grader kills (its stdin is
     # /dev/null, so there is no terminal to inject keystrokes into).
     cmd += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
@@ -127,6 +137,19 @@ def wrapper(spec: SandboxSpec) -> list[str]:
     cmd += ["--bind", str(spec.scratch), str(spec.scratch), "--chdir", str(spec.scratch / "work")]
     cmd += ["--unsetenv", "JPY_PARENT_PID"]  # else ipykernel exits: its parent is in another pid namespace
     return enter + cmd + ["--"] + limits
+
+
+def _runtime_paths() -> list[Path]:
+    """What a kernel needs to start: this Python, its environment, and the installed course package."""
+    import csm_academy
+
+    paths = {
+        Path(sys.prefix).resolve(),
+        Path(sys.base_prefix).resolve(),
+        Path(sys.executable).resolve().parent,
+        Path(csm_academy.__file__).resolve().parents[1],
+    }
+    return sorted(paths, key=lambda p: len(p.parts))
 
 
 class SandboxedKernelManager(AsyncKernelManager):
