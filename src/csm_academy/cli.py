@@ -114,7 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``csm-academy``; errors the user can fix print as one line and exit with status 2."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if args.command != "open":
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.jupyter_args = [*args.jupyter_args, *extra]  # e.g. --ServerApp.port=8899 for jupyter lab
     try:
         return int(args.func(args) or 0)
     except CsmAcademyError as exc:
