@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -99,6 +100,21 @@ def hidden_specs(source) -> dict[str, tuple[list[int], int]]:
     return specs
 
 
+_CASES: dict[str, tuple[dict[str, list[tuple[str, Book]]], bytes]] = {}
+_EXPECTED: dict[tuple[int, str], Any] = {}
+
+
+def _shared_cases(settings: Settings, job: Job, source) -> tuple[dict[str, list[tuple[str, Book]]], bytes]:
+    """The hidden cases and their pickled inputs: the same for every trainee, so made once per worker."""
+    if job.assignment not in _CASES:
+        _, cases = trainee_cases(settings, job, source)
+        inputs = {
+            qid: [(label, _inputs_for(job.assignment, qid, b)) for label, b in books] for qid, books in cases.items()
+        }
+        _CASES[job.assignment] = (cases, pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))
+    return _CASES[job.assignment]
+
+
 def trainee_cases(settings: Settings, job: Job, source) -> tuple[int, dict[str, list[tuple[str, Book]]]]:
     """The visible seed and, per question, the books (with truth, grader side) its answer is judged on.
 
@@ -155,16 +171,12 @@ def prepare(settings: Settings, job: Job, source, release) -> Prepared:
         prep.error = {"status": UNREADABLE, "detail": str(exc)}
         return prep
     prep.notebook, prep.sha256, prep.problems = checked.notebook, checked.sha256, checked.problems
-    visible_seed, prep.cases = trainee_cases(settings, job, source)
+    visible_seed = trainee_seed(settings.secret, job.trainee, job.assignment)
+    prep.cases, pickled = _shared_cases(settings, job, source)
     prep.scratch = Path(tempfile.mkdtemp(prefix="csm-grade-"))
     grading = prep.scratch / "grading"
-    protocol.write_cases(
-        grading,
-        {
-            qid: [(label, _inputs_for(job.assignment, qid, b)) for label, b in books]
-            for qid, books in prep.cases.items()
-        },
-    )
+    grading.mkdir()
+    (grading / protocol.CASES_FILE).write_bytes(pickled)
     spec = SandboxSpec(
         scratch=prep.scratch,
         hide=settings.layout.hidden_from_trainees(),
@@ -281,7 +293,10 @@ def _judge(q, books: list[tuple[str, Book]], results: dict, crashed: bool) -> Fe
             str(record.get("detail", ""))[:300],
         )
         hidden = label != "your book"
-        feedback = q.judge(attempt, book, hidden=hidden, label=label if hidden else "")
+        key = (id(book), q.qid)  # books are shared by every submission a worker grades
+        if key not in _EXPECTED:
+            _EXPECTED[key] = q.expected(book)
+        feedback = q.judge(attempt, book, hidden=hidden, label=label if hidden else "", expected=_EXPECTED[key])
         if feedback.outcome is not Outcome.CORRECT:
             return feedback
     assert feedback is not None

@@ -123,15 +123,6 @@ def decode(data: Any) -> Any:
     return Opaque(str(data.get("type", "unknown")))
 
 
-def write_cases(folder: Path, cases: dict[str, list[tuple[str, tuple]]]) -> Path:
-    """Grader side: the hidden inputs for every question, for the kernel to run answers on."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / CASES_FILE
-    with path.open("wb") as fh:
-        pickle.dump(cases, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    return path
-
-
 def read_cases(folder: Path) -> dict[str, list[tuple[str, tuple]]]:
     """Kernel side: load the hidden inputs the grader prepared (written by the grader, never by us)."""
     with (folder / CASES_FILE).open("rb") as fh:

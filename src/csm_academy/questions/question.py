@@ -87,8 +87,13 @@ class Question:
             return Attempt("error", detail=f"{type(exc).__name__}: {str(exc)[:200]}")
         return Attempt("none") if result is None else Attempt("ok", result)
 
-    def judge(self, attempt: Attempt, book: Book, *, hidden: bool = False, label: str = "") -> Feedback:
-        """Turn an attempt into feedback, comparing against the reference computed from ``book``."""
+    def judge(
+        self, attempt: Attempt, book: Book, *, hidden: bool = False, label: str = "", expected: Any = None
+    ) -> Feedback:
+        """Turn an attempt into feedback, comparing against the reference computed from ``book``.
+
+        ``expected`` is the already coerced reference for ``book``, when the caller has it cached.
+        """
         where = f" on {label}" if label else ""
 
         def fb(outcome: Outcome, message: str, misconception: str | None = None) -> Feedback:
@@ -127,14 +132,21 @@ class Question:
             )
         if status != "ok":
             return fb(Outcome.INCORRECT, f"The answer could not be read ({status}).", "unreadable")
-        return self._judge(attempt.result, book, fb, where, hidden)
+        return self._judge(attempt.result, book, fb, where, hidden, expected)
 
-    def _judge(self, result: Any, book: Book, fb: Callable[..., Feedback], where: str, hidden: bool) -> Feedback:
+    def expected(self, book: Book) -> Any:
+        """The reference answer for ``book``, coerced for comparison."""
+        return self.compare.coerce(self.reference(book))
+
+    def _judge(
+        self, result: Any, book: Book, fb: Callable[..., Feedback], where: str, hidden: bool, expected: Any = None
+    ) -> Feedback:
         try:
             got = self.compare.coerce(result)
         except WrongShape as exc:
             return fb(Outcome.INCORRECT, f"The result of `{self.answer}` {exc}.", "wrong_shape")
-        expected = self.compare.coerce(self.reference(book))
+        if expected is None:
+            expected = self.expected(book)
         if self.compare.same(got, expected):
             return fb(Outcome.CORRECT, _praise(self, hidden))
         for m in self.misconceptions:
