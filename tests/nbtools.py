@@ -68,3 +68,67 @@ def sha256(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# --- A real nbgrader course in a temporary folder (shared by the nbgrader test modules) ---------
+
+
+def run_nbgrader(cwd: Path, *args: str, timeout: int = 1200):
+    """Run the venv's nbgrader in ``cwd``; its bin goes first on PATH (nbgrader calls alembic from PATH)."""
+    import os
+    import subprocess
+    import sys
+
+    bindir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=str(bindir) + os.pathsep + os.environ.get("PATH", ""))
+    return subprocess.run(
+        [str(bindir / "nbgrader"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def new_course(root: Path, assignment: str) -> dict:
+    """A course using the real nbgrader_config.py, with ``assignment`` released; returns the release."""
+    import shutil
+
+    shutil.copy(REPO / "autograder" / "nbgrader_config.py", root / "nbgrader_config.py")
+    (root / "course").mkdir()
+    (root / "course" / "source").symlink_to(EXERCISES)
+    run = run_nbgrader(root, "generate_assignment", assignment, "--force")
+    assert run.returncode == 0, run.stderr
+    return load(root / "course" / "release" / assignment / f"{assignment}.ipynb")
+
+
+def autograde_cohort(root: Path, assignment: str, cohort: dict[str, dict]) -> dict[str, str]:
+    """Submit each trainee's notebook, run `nbgrader autograde`, and return the submissions' hashes."""
+    hashes = {}
+    for student, nb in cohort.items():
+        path = root / "course" / "submitted" / student / assignment / f"{assignment}.ipynb"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(nb, indent=1))
+        hashes[student] = sha256(path)
+    run = run_nbgrader(root, "autograde", assignment, "--force")
+    assert run.returncode == 0, run.stderr[-3000:]
+    return hashes
+
+
+def gradebook(root: Path):
+    """nbgrader's gradebook of the course in ``root`` (use as a context manager)."""
+    from nbgrader.api import Gradebook
+
+    return Gradebook(f"sqlite:///{root / 'course' / 'gradebook.db'}")
+
+
+def notebook_scores(root: Path, assignment: str, student: str) -> dict[str, float]:
+    """Each graded cell's score for one student, read from nbgrader's gradebook."""
+    with gradebook(root) as gb:
+        nb = gb.find_submission_notebook(assignment, assignment, student)
+        return {g.name: g.score for g in nb.grades}
+
+
+def graded_outputs(root: Path, assignment: str, student: str, qid: str) -> str:
+    """The outputs of one graded cell in a student's autograded notebook, as JSON text."""
+    nb = load(root / "course" / "autograded" / student / assignment / f"{assignment}.ipynb")
+    for cell in nb["cells"]:
+        if nbgrader_meta(cell).get("grade_id") == qid:
+            return json.dumps(cell.get("outputs", []), ensure_ascii=False)
+    raise AssertionError(f"no cell {qid}")

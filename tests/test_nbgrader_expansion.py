@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,28 +22,6 @@ WRITTEN_POINTS = 3
 HIDDEN_SEEDS = ("30911", "61843")
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    # nbgrader runs alembic from PATH, so the venv's bin must come first even when not activated.
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return env
-
-
-def _nbgrader(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "nbgrader"), *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _with_written_answer(nb: dict, text: str) -> dict:
     """A copy of a notebook with ``text`` typed into the written-answer (markdown) cell."""
     out = json.loads(json.dumps(nb))
@@ -61,12 +34,7 @@ def _with_written_answer(nb: dict, text: str) -> dict:
 def course(tmp_path_factory):
     """A course folder using the real nbgrader_config.py, with a cohort of submissions autograded."""
     root = tmp_path_factory.mktemp("autograder")
-    shutil.copy(nbtools.REPO / "autograder" / "nbgrader_config.py", root / "nbgrader_config.py")
-    (root / "course").mkdir()
-    (root / "course" / "source").symlink_to(nbtools.EXERCISES)
-    run = _nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-    assert run.returncode == 0, run.stderr
-    release = nbtools.load(root / "course" / "release" / ASSIGNMENT / NOTEBOOK)
+    release = nbtools.new_course(root, ASSIGNMENT)
     reference = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / ASSIGNMENT / NOTEBOOK))
     book = expansion.exercise().book
     visible = M.contraction_rates(expansion.closed_pipeline(book), expansion.renewals_view(book))
@@ -81,39 +49,20 @@ def course(tmp_path_factory):
     }
     for mid, (qid, code) in WRONG.items():
         cohort[f"mis-{mid}"] = nbtools.submission(release, {**reference, qid: code})
-    hashes = {}
-    for student, nb in cohort.items():
-        path = root / "course" / "submitted" / student / ASSIGNMENT / NOTEBOOK
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps(nb, indent=1))
-        hashes[student] = _sha(path)
-    run = _nbgrader(root, "autograde", ASSIGNMENT, "--force")
-    assert run.returncode == 0, run.stderr[-3000:]
+    hashes = nbtools.autograde_cohort(root, ASSIGNMENT, cohort)
     return root, hashes
-
-
-def _gradebook(root: Path):
-    from nbgrader.api import Gradebook
-
-    return Gradebook(f"sqlite:///{root / 'course' / 'gradebook.db'}")
-
-
-def _scores(root: Path, student: str) -> dict[str, float]:
-    with _gradebook(root) as gb:
-        nb = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
-        return {g.name: g.score for g in nb.grades}
 
 
 def _auto_scores(root: Path, student: str) -> dict[str, float]:
     return {qid: score for qid, score in _scores(root, student).items() if qid != WRITTEN}
 
 
+def _scores(root: Path, student: str) -> dict[str, float]:
+    return nbtools.notebook_scores(root, ASSIGNMENT, student)
+
+
 def _graded_outputs(root: Path, student: str, qid: str) -> str:
-    nb = nbtools.load(root / "course" / "autograded" / student / ASSIGNMENT / NOTEBOOK)
-    for cell in nb["cells"]:
-        if nbtools.nbgrader_meta(cell).get("grade_id") == qid:
-            return json.dumps(cell.get("outputs", []), ensure_ascii=False)
-    raise AssertionError(f"no cell {qid}")
+    return nbtools.graded_outputs(root, ASSIGNMENT, student, qid)
 
 
 def test_reference_solution_gets_full_autograded_marks(course):
@@ -158,7 +107,7 @@ def test_object_that_equals_everything_loses_the_points(course):
 
 def test_written_answer_waits_for_manual_grading_and_counts_only_once_graded(course):
     root, _ = course
-    with _gradebook(root) as gb:
+    with nbtools.gradebook(root) as gb:
         grade = gb.find_grade(WRITTEN, ASSIGNMENT, ASSIGNMENT, "written")
         assert grade.needs_manual_grade and grade.auto_score is None and grade.max_score == WRITTEN_POINTS
         submission = gb.find_submission(ASSIGNMENT, "written")
@@ -168,14 +117,14 @@ def test_written_answer_waits_for_manual_grading_and_counts_only_once_graded(cou
         # What the formgrader does when an instructor saves a score for the cell.
         grade.manual_score, grade.needs_manual_grade = 2, False
         gb.db.commit()
-    with _gradebook(root) as gb:
+    with nbtools.gradebook(root) as gb:
         submission = gb.find_submission(ASSIGNMENT, "written")
         assert submission.score == AUTO_TOTAL + 2 and not submission.needs_manual_grade
 
 
 def test_an_unanswered_written_question_scores_zero_without_waiting(course):
     root, _ = course
-    with _gradebook(root) as gb:
+    with nbtools.gradebook(root) as gb:
         grade = gb.find_grade(WRITTEN, ASSIGNMENT, ASSIGNMENT, "reference")
         assert grade.auto_score == 0 and not grade.needs_manual_grade
 
@@ -183,13 +132,13 @@ def test_an_unanswered_written_question_scores_zero_without_waiting(course):
 def test_raw_submissions_are_never_modified(course):
     root, hashes = course
     for student, digest in hashes.items():
-        assert _sha(root / "course" / "submitted" / student / ASSIGNMENT / NOTEBOOK) == digest, student
+        assert nbtools.sha256(root / "course" / "submitted" / student / ASSIGNMENT / NOTEBOOK) == digest, student
 
 
 def test_feedback_html_has_no_hidden_test_source_and_no_rubric(course):
     root, _ = course
     student = "mis-two_of_three_is_yes"
-    run = _nbgrader(root, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
+    run = nbtools.run_nbgrader(root, "generate_feedback", ASSIGNMENT, "--student", student, "--force")
     assert run.returncode == 0, run.stderr[-2000:]
     html = (root / "course" / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "grade_hidden" not in html and "HIDDEN TESTS" not in html
@@ -215,9 +164,11 @@ def test_release_has_no_solutions_no_rubric_and_no_hidden_tests(course):
 
 def test_validate_passes_the_source_and_fails_the_release(course):
     root, _ = course
-    ok = _nbgrader(root, "validate", str(nbtools.EXERCISES / ASSIGNMENT / NOTEBOOK))
+    ok = nbtools.run_nbgrader(root, "validate", str(nbtools.EXERCISES / ASSIGNMENT / NOTEBOOK))
     assert "Success! Your notebook passes all the tests." in ok.stdout, ok.stdout[-2000:]
-    bad = _nbgrader(root, "validate", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK))
+    bad = nbtools.run_nbgrader(root, "validate", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK))
     assert "VALIDATION FAILED" in bad.stdout, bad.stdout[-2000:]
-    inverted = _nbgrader(root, "validate", "--invert", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK))
+    inverted = nbtools.run_nbgrader(
+        root, "validate", "--invert", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK)
+    )
     assert "Success! The notebook does not pass any tests." in inverted.stdout

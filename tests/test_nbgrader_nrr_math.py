@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,40 +17,11 @@ POINTS = {q.qid: q.points for q in nrr_math.QUESTIONS}
 TOTAL = sum(POINTS.values())
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    # nbgrader runs alembic from PATH, so the venv's bin must come first even when not activated.
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return env
-
-
-def _nbgrader(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    run = subprocess.run(
-        [str(Path(sys.executable).parent / "nbgrader"), *args],
-        cwd=cwd,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    return run
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A course folder using the real nbgrader_config.py, with a cohort of submissions autograded."""
     root = tmp_path_factory.mktemp("autograder")
-    shutil.copy(nbtools.REPO / "autograder" / "nbgrader_config.py", root / "nbgrader_config.py")
-    (root / "course").mkdir()
-    (root / "course" / "source").symlink_to(nbtools.EXERCISES)
-    run = _nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
-    assert run.returncode == 0, run.stderr
-    release_path = root / "course" / "release" / ASSIGNMENT / NOTEBOOK
-    release = nbtools.load(release_path)
+    release = nbtools.new_course(root, ASSIGNMENT)
     reference = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / ASSIGNMENT / NOTEBOOK))
     visible_nrr = nrr_math.nrr_of(nrr_math.arr_report(nrr_math.exercise().book))
 
@@ -68,31 +33,16 @@ def course(tmp_path_factory):
     }
     for mid, (qid, code) in WRONG.items():
         cohort[f"mis-{mid}"] = nbtools.submission(release, {**reference, qid: code})
-    hashes = {}
-    for student, nb in cohort.items():
-        path = root / "course" / "submitted" / student / ASSIGNMENT / NOTEBOOK
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps(nb, indent=1))
-        hashes[student] = _sha(path)
-    run = _nbgrader(root, "autograde", ASSIGNMENT, "--force")
-    assert run.returncode == 0, run.stderr[-3000:]
+    hashes = nbtools.autograde_cohort(root, ASSIGNMENT, cohort)
     return root, hashes
 
 
 def _scores(root: Path, student: str) -> dict[str, float]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{root / 'course' / 'gradebook.db'}") as gb:
-        nb = gb.find_submission_notebook(ASSIGNMENT.replace(".ipynb", ""), ASSIGNMENT, student)
-        return {g.name: g.score for g in nb.grades}
+    return nbtools.notebook_scores(root, ASSIGNMENT, student)
 
 
 def _graded_outputs(root: Path, student: str, qid: str) -> str:
-    nb = nbtools.load(root / "course" / "autograded" / student / ASSIGNMENT / NOTEBOOK)
-    for cell in nb["cells"]:
-        if nbtools.nbgrader_meta(cell).get("grade_id") == qid:
-            return json.dumps(cell.get("outputs", []), ensure_ascii=False)
-    raise AssertionError(f"no cell {qid}")
+    return nbtools.graded_outputs(root, ASSIGNMENT, student, qid)
 
 
 def test_reference_solution_gets_full_marks(course):
@@ -138,12 +88,14 @@ def test_object_that_equals_everything_loses_the_points(course):
 def test_raw_submissions_are_never_modified(course):
     root, hashes = course
     for student, digest in hashes.items():
-        assert _sha(root / "course" / "submitted" / student / ASSIGNMENT / NOTEBOOK) == digest, student
+        assert nbtools.sha256(root / "course" / "submitted" / student / ASSIGNMENT / NOTEBOOK) == digest, student
 
 
 def test_feedback_html_has_no_hidden_test_source(course):
     root, _ = course
-    run = _nbgrader(root, "generate_feedback", ASSIGNMENT, "--student", "mis-grr_includes_expansion", "--force")
+    run = nbtools.run_nbgrader(
+        root, "generate_feedback", ASSIGNMENT, "--student", "mis-grr_includes_expansion", "--force"
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     html = (root / "course" / "feedback" / "mis-grr_includes_expansion" / ASSIGNMENT / "01_nrr_math.html").read_text()
     assert "grade_hidden" not in html and "40913" not in html and "HIDDEN TESTS" not in html
@@ -159,9 +111,11 @@ def test_release_has_no_solutions_and_no_hidden_tests(course):
 
 def test_validate_passes_the_source_and_fails_the_release(course):
     root, _ = course
-    ok = _nbgrader(root, "validate", str(nbtools.EXERCISES / ASSIGNMENT / NOTEBOOK))
+    ok = nbtools.run_nbgrader(root, "validate", str(nbtools.EXERCISES / ASSIGNMENT / NOTEBOOK))
     assert "Success! Your notebook passes all the tests." in ok.stdout, ok.stdout[-2000:]
-    bad = _nbgrader(root, "validate", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK))
+    bad = nbtools.run_nbgrader(root, "validate", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK))
     assert "VALIDATION FAILED" in bad.stdout, bad.stdout[-2000:]
-    inverted = _nbgrader(root, "validate", "--invert", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK))
+    inverted = nbtools.run_nbgrader(
+        root, "validate", "--invert", str(root / "course" / "release" / ASSIGNMENT / NOTEBOOK)
+    )
     assert "Success! The notebook does not pass any tests." in inverted.stdout
