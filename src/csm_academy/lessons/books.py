@@ -15,8 +15,11 @@ EXERCISE_SEEDS: dict[str, int] = {
     "01_nrr_math": 1102,
     "02_health_score_calibration": 2207,
     "03_expansion_qualification": 3300,
+    "04_save_or_let_go": 4404,
 }
 EXERCISE_ACCOUNTS = 400
+#: Exercises whose judgement questions need a bigger book for a fair check (forecast accuracy in ARR).
+EXERCISE_ACCOUNTS_BY: dict[str, int] = {"04_save_or_let_go": 2000}
 #: Set by the grader from the submission's folder name; takes precedence over everything else.
 SEED_ENV = "CSM_ACADEMY_BOOK_SEED"
 #: Written beside each personalised release notebook by `csm-academy release`.
@@ -40,9 +43,20 @@ def exercise_seed(assignment: str) -> int:
     return EXERCISE_SEEDS[assignment]
 
 
-def exercise_book(assignment: str) -> Book:
-    """The observable book for a graded exercise: no hidden truth ever reaches trainee code."""
-    return generate_book(exercise_seed(assignment), EXERCISE_ACCOUNTS).observable()
+def exercise_accounts(assignment: str) -> int:
+    """How many accounts the trainee's own book has for ``assignment``."""
+    return EXERCISE_ACCOUNTS_BY.get(assignment, EXERCISE_ACCOUNTS)
+
+
+def exercise_book(assignment: str, *, with_truth: bool = False) -> Book:
+    """The book for a graded exercise, observable only unless ``with_truth``.
+
+    ``with_truth`` is for exercises whose checks judge answers against what really happened on the
+    trainee's own book (which they could generate from its seed anyway); their scores come only from
+    unseen books judged outside the kernel.
+    """
+    book = generate_book(exercise_seed(assignment), exercise_accounts(assignment))
+    return book if with_truth else book.observable()
 
 
 def teaching_book() -> Book:

@@ -156,7 +156,9 @@ class Question:
                 continue
             if not self.compare.same(wrong, expected) and self.compare.same(got, wrong):
                 return fb(Outcome.INCORRECT, m.message, m.id)
-        return fb(Outcome.INCORRECT, self.wrong + (f" (checked{where})" if where else ""))
+        explain = getattr(self.compare, "explain", None)
+        detail = explain(got, expected) if explain else ""
+        return fb(Outcome.INCORRECT, self.wrong + (f" (checked{where})" if where else "") + detail)
 
 
 @dataclass(frozen=True)
