@@ -385,3 +385,71 @@ def strategy_chart(table: pd.DataFrame, title: str) -> go.Figure:
         **_LAYOUT,
     )
     return fig
+
+
+def forecast_heatmap(table: pd.DataFrame, title: str) -> go.Figure:
+    """ARR due per forecast call (rows) and what each renewal came to (columns), as a heatmap in dollars.
+
+    Each cell is shaded by the share of its row's ARR, so a row that mostly churned reads red whatever
+    its size; the text gives the dollars.
+    """
+    shares = table.div(table.sum(axis=1).where(table.sum(axis=1) > 0), axis=0).fillna(0.0)
+    fig = go.Figure(
+        go.Heatmap(
+            z=shares.to_numpy(),
+            x=[str(c) for c in table.columns],
+            y=[str(i) for i in table.index],
+            colorscale=[[0.0, "#f5f5f5"], [1.0, BLUE]],
+            zmin=0,
+            zmax=1,
+            text=[
+                [f"{dollars(v)} ({s:.0%})" for v, s in zip(row, srow)]
+                for row, srow in zip(table.to_numpy(), shares.to_numpy())
+            ],
+            texttemplate="%{text}",
+            colorbar={"title": "Share of the call's ARR", "tickformat": ".0%"},
+            hovertemplate="Called %{y}, %{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=_plain(title),
+        xaxis_title="What the renewal came to",
+        yaxis_title="Forecast call, 120 days out",
+        yaxis={"autorange": "reversed"},
+        **_LAYOUT,
+    )
+    return fig
+
+
+def save_strategies_chart(curves: pd.DataFrame, budget: int, title: str) -> go.Figure:
+    """Expected ARR kept against CSM hours spent, one line per way of ordering the save desk."""
+    fig = go.Figure()
+    colours = [GREY, AMBER, GREEN, BLUE, RED]
+    for colour, (name, frame) in zip(colours, curves.groupby("strategy", sort=False)):
+        fig.add_scatter(
+            x=[0, *frame["hours"]],
+            y=[0, *frame["kept_arr"]],
+            mode="lines",
+            name=name,
+            line={"color": colour, "width": 3},
+            hovertemplate="%{x} hours: %{y:$,.0f} kept<extra>" + name + "</extra>",
+        )
+    fig.add_vline(x=budget, line_dash="dash", line_color=RED)
+    fig.add_annotation(
+        x=budget,
+        y=1,
+        yref="paper",
+        text=f"this quarter's budget: {budget} hours",
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
+    )
+    fig.update_layout(
+        title=_plain(title),
+        xaxis_title="CSM hours spent on save plays",
+        yaxis_title="ARR a save can be expected to keep (US dollars)",
+        yaxis=_MONEY_AXIS,
+        legend={"orientation": "h", "y": -0.25},
+        **_LAYOUT,
+    )
+    return fig

@@ -828,13 +828,34 @@ def claims_audit(book: Book) -> pd.DataFrame:
 
 
 def green_dashboard_case(book: Book) -> pd.DataFrame:
-    """Scenario 1: churned accounts with busy logins, a departed champion and an unmet outcome."""
+    """Scenario 1: churned accounts with busy logins, a departed champion and an unmet outcome (needs the truth)."""
     found = S.green_dashboard_churn(book)
-    pipe = pipeline(book).set_index("account_id")
-    cols = ["name", "segment", "arr_due", "health_score", "seat_utilisation", "milestones_hit", "champion_in_place"]
-    table = pipe.loc[found["account_id"], cols]
+    pipe = pipeline(book)
+    cols = [
+        "name",
+        "segment",
+        "arr_due",
+        "health_score",
+        "seat_utilisation",
+        "milestones_hit",
+        "champion_in_place",
+        "days_since_buyer_met",
+    ]
+    table = pipe.set_index("account_id").loc[found["account_id"], cols]
     table["csm_forecast"] = book.renewals.set_index("account_id")["csm_forecast"].reindex(table.index).astype(str)
+    table["triage_call"] = M.triage(pipe).reindex(table.index)
+    return table.sort_values("arr_due", ascending=False)
+
+
+def surprise_churn(book: Book) -> pd.DataFrame:
+    """Churned accounts the CSM called commit or likely, with the signal-based call and the hidden root cause."""
+    pipe = pipeline(book).set_index("account_id")
+    ren = book.renewals.set_index("account_id").reindex(pipe.index)
+    mask = (ren["outcome"].astype(str) == "churned") & ren["csm_forecast"].astype(str).isin(M.SAFE_CALLS)
+    table = pipe.loc[mask, ["name", "segment", "arr_due", "health_score", "milestones_hit", "days_since_buyer_met"]]
+    table["csm_forecast"] = ren.loc[mask, "csm_forecast"].astype(str)
     table["triage_call"] = M.triage(pipeline(book)).reindex(table.index)
+    table["root_cause"] = _need_truth(book)["root_cause"].astype(str).reindex(table.index)
     return table.sort_values("arr_due", ascending=False)
 
 
