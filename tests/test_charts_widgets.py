@@ -56,3 +56,33 @@ def test_playground_redraws_nrr_when_expansion_moves():
     assert list(box.chart.data[0].y) == pytest.approx([0.92, 0.92])
     churn.value = 0
     assert "GRR 98.0%" in summary.value and "covering $0 of lost revenue" in summary.value
+
+
+def test_forecast_heatmap_shades_each_call_by_its_share_and_prints_dollars():
+    import pandas as pd
+
+    table = pd.DataFrame(
+        [[900, 0, 100], [0, 0, 0]], index=["commit", "lost"], columns=["renewed", "contracted", "churned"]
+    )
+    fig = charts.forecast_heatmap(table, title="Calls against outcomes")
+    _assert_labelled(fig, "Calls against outcomes")
+    assert fig.data[0].z.tolist() == [[0.9, 0.0, 0.1], [0.0, 0.0, 0.0]]  # an empty row stays blank, not NaN
+    assert fig.data[0].text[0][0] == "$900 (90%)"
+
+
+def test_save_strategies_chart_draws_a_line_per_strategy_from_zero_and_marks_the_budget():
+    import pandas as pd
+
+    curves = pd.DataFrame(
+        {
+            "strategy": ["a", "a", "b"],
+            "account_id": [1, 2, 3],
+            "hours": [4, 14, 24],
+            "kept_arr": [1000.0, 1500.0, 800.0],
+        }
+    )
+    fig = charts.save_strategies_chart(curves, budget=10, title="Hours and ARR")
+    _assert_labelled(fig, "Hours and ARR")
+    assert [t.name for t in fig.data] == ["a", "b"]
+    assert list(fig.data[0].x) == [0, 4, 14] and list(fig.data[0].y) == [0, 1000.0, 1500.0]
+    assert fig.layout.shapes[0].x0 == 10 and "10 hours" in fig.layout.annotations[0].text
