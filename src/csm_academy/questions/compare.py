@@ -585,8 +585,8 @@ class Flags:
         flagged, real = int(got.sum()), int(expected.truth.sum())
         return (
             f" Your flags caught {hits} of {real} mis-sold accounts, and {flagged - hits} of your {flagged} flags "
-            f"were accounts that fit: F1 {expected.f1(got):.2f}, where {expected.bar:.2f} was needed (the course's "
-            f"rule: {expected.reference_f1:.2f})."
+            f"were accounts that fit: F1 {expected.f1(got):.3f}, where {expected.bar:.3f} was needed (the course's "
+            f"rule: {expected.reference_f1:.3f})."
         )
 
 
