@@ -132,3 +132,100 @@ def graded_outputs(root: Path, assignment: str, student: str, qid: str) -> str:
         if nbgrader_meta(cell).get("grade_id") == qid:
             return json.dumps(cell.get("outputs", []), ensure_ascii=False)
     raise AssertionError(f"no cell {qid}")
+
+
+# --- Assertions every nbgrader test module makes, written once ---------------------------------------
+
+
+def assert_only_this_question_lost(scores: dict[str, float], qid: str, points: dict[str, float]) -> None:
+    """``qid`` scored 0 and every other graded cell its full points."""
+    assert scores[qid] == 0
+    assert sum(scores.values()) == sum(points.values()) - points[qid]
+
+
+def assert_submissions_unchanged(root: Path, assignment: str, hashes: dict[str, str]) -> None:
+    """Every raw submission still has the bytes it was submitted with."""
+    for student, digest in hashes.items():
+        assert sha256(root / "course" / "submitted" / student / assignment / f"{assignment}.ipynb") == digest, student
+
+
+def assert_validate_both_ways(root: Path, assignment: str) -> None:
+    """`nbgrader validate` passes the source with its solutions and fails the release, both ways round."""
+    release = str(root / "course" / "release" / assignment / f"{assignment}.ipynb")
+    ok = run_nbgrader(root, "validate", str(EXERCISES / assignment / f"{assignment}.ipynb"))
+    assert "Success! Your notebook passes all the tests." in ok.stdout, ok.stdout[-2000:]
+    bad = run_nbgrader(root, "validate", release)
+    assert "VALIDATION FAILED" in bad.stdout, bad.stdout[-2000:]
+    inverted = run_nbgrader(root, "validate", "--invert", release)
+    assert "Success! The notebook does not pass any tests." in inverted.stdout
+
+
+def assert_written_answer_graded_by_hand(root: Path, assignment: str, written: str, student: str) -> None:
+    """A typed written answer waits for an instructor and adds nothing until graded, then counts once."""
+    with gradebook(root) as gb:
+        grade = gb.find_grade(written, assignment, assignment, student)
+        points = grade.max_score
+        assert grade.needs_manual_grade and grade.auto_score is None and points > 0
+        submission = gb.find_submission(assignment, student)
+        assert submission.needs_manual_grade
+        auto_total = submission.max_score - points
+        # Until an instructor grades it, the written answer adds nothing: the total is the autograded part.
+        assert submission.score == auto_total
+        # What the formgrader does when an instructor saves a score for the cell.
+        grade.manual_score, grade.needs_manual_grade = 2, False
+        gb.db.commit()
+    with gradebook(root) as gb:
+        submission = gb.find_submission(assignment, student)
+        assert submission.score == auto_total + 2 and not submission.needs_manual_grade
+
+
+def assert_unanswered_written_scores_zero(root: Path, assignment: str, written: str, student: str) -> None:
+    """A written answer left as released scores 0 at once, without waiting for an instructor."""
+    with gradebook(root) as gb:
+        grade = gb.find_grade(written, assignment, assignment, student)
+        assert grade.auto_score == 0 and not grade.needs_manual_grade
+
+
+def assert_feedback_in_words(root: Path, assignment: str, student: str, seeds, says: str) -> None:
+    """nbgrader's feedback page names the mistake in words and shows no hidden test, seed or rubric."""
+    run = run_nbgrader(root, "generate_feedback", assignment, "--student", student, "--force")
+    assert run.returncode == 0, run.stderr[-2000:]
+    html = (root / "course" / "feedback" / student / assignment / f"{assignment}.html").read_text()
+    assert "grade_hidden" not in html and "HIDDEN TESTS" not in html
+    assert not any(str(seed) in html for seed in seeds)
+    assert "Rubric for instructors" not in html
+    assert says in html
+
+
+def assert_release_clean(root: Path, assignment: str, seeds, written: str | None = None) -> None:
+    """The release has stubs where solutions were, and no solution, hidden test, seed or rubric."""
+    path = root / "course" / "release" / assignment / f"{assignment}.ipynb"
+    text = path.read_text()
+    assert "BEGIN SOLUTION" not in text and "grade_hidden" not in text
+    assert not any(str(seed) in text for seed in seeds)
+    assert "Rubric for instructors" not in text and "full-marks reply" not in text
+    assert "raise NotImplementedError()" in text
+    if written:
+        cell = next(c for c in load(path)["cells"] if nbgrader_meta(c).get("grade_id") == written)
+        assert source(cell).strip() == "YOUR ANSWER HERE"
+
+
+def with_written_answer(nb: dict, grade_id: str, text: str) -> dict:
+    """A copy of a notebook with ``text`` typed into its written-answer (markdown) cell ``grade_id``."""
+    out = json.loads(json.dumps(nb))
+    cell = next(c for c in out["cells"] if nbgrader_meta(c).get("grade_id") == grade_id)
+    cell["source"] = text
+    return out
+
+
+def misconception_submissions(release: dict, reference: dict[str, str], wrong: dict[str, tuple[str, str]]) -> dict:
+    """One submission per known mistake, named ``mis-<id>``: the reference with that one answer replaced."""
+    return {f"mis-{mid}": submission(release, {**reference, qid: code}) for mid, (qid, code) in wrong.items()}
+
+
+def assert_mistake_named(root: Path, assignment: str, mid: str, qid: str, message: str) -> None:
+    """The graded cell of submission ``mis-<mid>`` names the mistake in words, without a traceback."""
+    out = graded_outputs(root, assignment, f"mis-{mid}", qid)
+    assert f"[mistake: {mid}]" in out
+    assert message.split(".")[0] in out
+    assert "Traceback" not in out and "grade_hidden" not in out

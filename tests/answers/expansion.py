@@ -4,6 +4,8 @@ Keys are misconception ids; values are (question id, the code a trainee would pu
 The same code is checked in-process (fast) and submitted through real nbgrader (slow tests).
 """
 
+from tests.answers.tricks import always_equal
+
 _VALUE = (
     "    value = (p['active_users'] / p['seats_purchased'] >= 0.7) & "
     "(p['milestones_hit'] / p['milestones_planned'] >= 0.6)\n"
@@ -136,16 +138,11 @@ WRONG: dict[str, tuple[str, str]] = {
 COPIED_NUMBER = "def contraction_by_value(closed, renewals):\n    return {value!r}\n"
 
 #: An answer whose result claims to equal anything.
-ALWAYS_EQUAL = (
-    "class AlwaysEqual(dict):\n"
-    "    def __eq__(self, other):\n"
-    "        return True\n"
-    "    def __getitem__(self, key):\n"
-    "        return self\n"
-    "    def __float__(self):\n"
-    "        return 0.5\n"
-    "def contraction_by_value(closed, renewals):\n"
-    "    return AlwaysEqual({'without proven value': 0, 'with proven value': 0})\n"
+ALWAYS_EQUAL = always_equal(
+    "contraction_by_value(closed, renewals)",
+    "AlwaysEqual({'without proven value': 0, 'with proven value': 0})",
+    mapping=True,
+    number=0.5,
 )
 
 #: Answers to the manually graded written question: a blank one, and one an instructor would mark.

@@ -5,6 +5,8 @@ Answer cells run after the exercise's setup cell, so they may use `card` the way
 The same code is checked in-process (fast) and submitted through real nbgrader (slow tests).
 """
 
+from tests.answers.tricks import always_equal
+
 _BAND = (
     "import numpy as np\n"
     "def _bands(card, green_from=75):\n"
@@ -170,15 +172,7 @@ WRONG: dict[str, tuple[str, str]] = {
 COPIED_NUMBER = "def auc(scores, churned):\n    return {value!r}\n"
 
 #: An answer whose result claims to equal anything.
-ALWAYS_EQUAL = (
-    "class AlwaysEqual:\n"
-    "    def __eq__(self, other):\n"
-    "        return True\n"
-    "    def __float__(self):\n"
-    "        return 0.75\n"
-    "def auc(scores, churned):\n"
-    "    return AlwaysEqual()\n"
-)
+ALWAYS_EQUAL = always_equal("auc(scores, churned)", number=0.75)
 
 #: Fitted on the visible book's outcomes: the dashboard score plus a bonus for accounts that renewed
 #: there. It clears the visible check (AUC well above the dashboard's, below "too good to be true"),

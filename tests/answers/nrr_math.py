@@ -4,6 +4,8 @@ Keys are misconception ids; values are (question id, the code a trainee would pu
 The same code is checked in-process (fast) and submitted through real nbgrader (slow tests).
 """
 
+from tests.answers.tricks import always_equal
+
 WRONG: dict[str, tuple[str, str]] = {
     "nrr_counts_new_logos": (
         "q1_nrr",
@@ -131,12 +133,4 @@ WRONG: dict[str, tuple[str, str]] = {
 COPIED_NUMBER = "def nrr(report):\n    return {value!r}\n"
 
 #: An answer whose result claims to equal anything.
-ALWAYS_EQUAL = (
-    "class AlwaysEqual:\n"
-    "    def __eq__(self, other):\n"
-    "        return True\n"
-    "    def __float__(self):\n"
-    "        return 1.0\n"
-    "def nrr(report):\n"
-    "    return AlwaysEqual()\n"
-)
+ALWAYS_EQUAL = always_equal("nrr(report)", number=1.0)

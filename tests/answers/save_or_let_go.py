@@ -4,6 +4,8 @@ Keys are misconception ids; values are (question id, the code a trainee would pu
 The same code is checked in-process (fast) and submitted through real nbgrader (slow tests).
 """
 
+from tests.answers.tricks import always_equal
+
 _CLUES = (
     "    share = (p['missing_feature_tickets'] / p['tickets'].where(p['tickets'] > 0)).fillna(0)\n"
     "    clues = ((p['industry'] == 'Field Services').astype(int) + (p['onboarding_days'] >= 90).astype(int)\n"
@@ -195,16 +197,8 @@ READS_OWN_BOOK: dict[str, tuple[str, str]] = {
 COPIED_NUMBER = "def surprises(renewals):\n    return {value!r}\n"
 
 #: An answer whose result claims to equal anything.
-ALWAYS_EQUAL = (
-    "class AlwaysEqual(dict):\n"
-    "    def __eq__(self, other):\n"
-    "        return True\n"
-    "    def __getitem__(self, key):\n"
-    "        return self\n"
-    "    def __float__(self):\n"
-    "        return 0.0\n"
-    "def surprises(renewals):\n"
-    "    return AlwaysEqual(called_safe_churned=0, called_lost_renewed=0)\n"
+ALWAYS_EQUAL = always_equal(
+    "surprises(renewals)", "AlwaysEqual(called_safe_churned=0, called_lost_renewed=0)", mapping=True, number=0.0
 )
 
 #: A full-marks written reply to the cancelling customer (graded by hand against the rubric).

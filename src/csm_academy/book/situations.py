@@ -12,7 +12,8 @@ from csm_academy.book.book import Book
 from csm_academy.metrics.retention import retention_by
 
 
-def _need_truth(book: Book) -> pd.DataFrame:
+def need_truth(book: Book) -> pd.DataFrame:
+    """The book's hidden truth, or a clear error when the book was loaded without it."""
     if book.truth is None:
         raise ValueError("this finder needs the book's hidden truth; use a book that still has it")
     return book.truth
@@ -27,7 +28,7 @@ def logins_per_seat(book: Book) -> pd.Series:
 
 def green_dashboard_churn(book: Book) -> pd.DataFrame:
     """Churned accounts with heavy logins whose champion had left and whose outcome was never met."""
-    truth = _need_truth(book).set_index("account_id")
+    truth = need_truth(book).set_index("account_id")
     acc = book.accounts.set_index("account_id")
     lps = logins_per_seat(book)
     heavy = lps >= lps.quantile(2 / 3)
@@ -56,14 +57,14 @@ def order_taking_upsells(book: Book) -> pd.DataFrame:
 
 def mis_sold(book: Book) -> pd.DataFrame:
     """Accounts whose core workflow the product was never built for."""
-    truth = _need_truth(book)
+    truth = need_truth(book)
     ids = truth.loc[truth["fit"] == "mis-sold", "account_id"]
     return book.accounts[book.accounts["account_id"].isin(ids)]
 
 
 def technicality_risks(book: Book) -> pd.DataFrame:
     """Renewals the CSM called at risk on one loud signal, which were never going to churn."""
-    truth = _need_truth(book).set_index("account_id")
+    truth = need_truth(book).set_index("account_id")
     ren = book.renewals.set_index("account_id")
     mask = (
         truth["risk_was_technicality"] & ren["csm_forecast"].isin(["at-risk", "lost"]) & (ren["outcome"] != "churned")

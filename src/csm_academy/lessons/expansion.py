@@ -17,6 +17,7 @@ from csm_academy import constants as C
 from csm_academy.book import variants as V
 from csm_academy.book.book import Book
 from csm_academy.lessons.books import exercise_book
+from csm_academy.lessons.views import applied, plain_text
 from csm_academy.metrics import expansion as M
 from csm_academy.questions.compare import BrokenRule, Choice, ChoiceBar, Figures, Label, Number, PerRow, Table
 from csm_academy.questions.question import Misconception, Question
@@ -76,18 +77,9 @@ RENEWAL_COLUMNS = ("account_id", "renewal_date", "arr_due", "outcome", "arr_afte
 # --- What the trainee is handed ------------------------------------------------------------------
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as plain strings: categoricals surprise trainees in groupby and comparisons."""
-    out = frame.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].astype(str)
-    return out
-
-
 def accounts_view(book: Book) -> pd.DataFrame:
     """The starting book's accounts: who owns them, how they are priced, seats bought, plan milestones."""
-    return _plain(book.accounts[list(ACCOUNT_COLUMNS)]).reset_index(drop=True)
+    return plain_text(book.accounts[list(ACCOUNT_COLUMNS)]).reset_index(drop=True)
 
 
 def usage_view(book: Book) -> pd.DataFrame:
@@ -125,7 +117,7 @@ def _pipeline(book: Book, with_stage: bool) -> pd.DataFrame:
     out["logins"] = seen["logins"].to_numpy()
     out["features_adopted"] = seen["features_adopted"].to_numpy()
     columns = list(PIPELINE_COLUMNS) + (["stage"] if with_stage else [])
-    return _plain(out[columns]).sort_values("opportunity_id", kind="stable").reset_index(drop=True)
+    return plain_text(out[columns]).sort_values("opportunity_id", kind="stable").reset_index(drop=True)
 
 
 def pipeline(book: Book) -> pd.DataFrame:
@@ -149,14 +141,14 @@ def qualification_sheet(book: Book) -> pd.DataFrame:
 
 def renewals_view(book: Book) -> pd.DataFrame:
     """Each account's next renewal after the expansion: ARR due, the outcome and ARR after it."""
-    return _plain(book.renewals[list(RENEWAL_COLUMNS)]).reset_index(drop=True)
+    return plain_text(book.renewals[list(RENEWAL_COLUMNS)]).reset_index(drop=True)
 
 
 def expansion_ledger(book: Book) -> pd.DataFrame:
     """Every expansion opportunity of 2025, CSM upsells and automatic usage-tier step-ups, with its CSM."""
     owners = book.accounts[["account_id", "csm"]]
     out = book.opportunities.merge(owners, on="account_id", how="left", validate="many_to_one")
-    return _plain(out[list(LEDGER_COLUMNS)]).reset_index(drop=True)
+    return plain_text(out[list(LEDGER_COLUMNS)]).reset_index(drop=True)
 
 
 def _util_inputs(book: Book) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -293,10 +285,6 @@ def _verdict_before_size(pipe: pd.DataFrame, capacity: int) -> list[int]:
     return [int(i) for i in ranked["opportunity_id"].head(capacity)]
 
 
-def _on(inputs, fn):
-    return lambda book: fn(*inputs(book))
-
-
 def _rule(rule: str):
     return lambda book: BrokenRule(rule, choice_bar(book))
 
@@ -306,74 +294,74 @@ MISCONCEPTIONS: dict[str, Misconception] = {
     for m in (
         Misconception(
             "utilisation_against_active_users",
-            _on(_util_inputs, _util_against_active),
+            applied(_util_inputs, _util_against_active),
             "You measured utilisation against the account's own active users (its busiest month), so almost "
             "every account looks fully used. Utilisation asks how much of what the customer pays for is in "
             "use: divide by seats_purchased.",
         ),
         Misconception(
             "utilisation_summed_over_months",
-            _on(_util_inputs, _util_summed),
+            applied(_util_inputs, _util_summed),
             "You added up active users across the months, so the same people are counted up to twelve times. "
             "Take the average month's active users, then divide by seats_purchased.",
         ),
         Misconception(
             "logins_as_proof_of_value",
-            _on(_pipe_inputs, _value_from_logins),
+            applied(_pipe_inputs, _value_from_logins),
             "You measured adoption with logins. Logins are activity, not value: a few heavy users can log in "
             "hundreds of times while most seats sit empty. Adoption is active users divided by seats purchased.",
         ),
         Misconception(
             "adoption_without_outcome",
-            _on(_pipe_inputs, _value_adoption_only),
+            applied(_pipe_inputs, _value_adoption_only),
             "You counted adoption alone as proof of value. Busy seats are half the proof: the customer must "
             "also be reaching the outcome it bought (60% or more of its success-plan milestones).",
         ),
         Misconception(
             "sponsor_interest_as_funding",
-            _on(_pipe_inputs, _count_with_interest),
+            applied(_pipe_inputs, _count_with_interest),
             "You counted sponsor interest as the third criterion. Interest is a conversation; the criterion is "
             "a sponsor who will fund it: count only opportunities where sponsor_funded is True.",
         ),
         Misconception(
             "any_use_case_counts",
-            _on(_pipe_inputs, _count_any_use_case),
+            applied(_pipe_inputs, _count_any_use_case),
             "You gave every opportunity the use-case criterion. More seats for the same team, a support add-on "
             "or a tier upgrade is not a new use case: only a new team, region or workflow counts.",
         ),
         Misconception(
             "two_of_three_is_yes",
-            _on(_sheet_inputs, _verdict_two_is_yes),
+            applied(_sheet_inputs, _verdict_two_is_yes),
             "You called two of three a yes. Two of three is a maybe: something the account still lacks (value, "
             "a use case or funding) has to be closed before you pitch. Only three of three is a pursue.",
         ),
         Misconception(
             "one_of_three_is_maybe",
-            _on(_sheet_inputs, _verdict_one_is_maybe),
+            applied(_sheet_inputs, _verdict_one_is_maybe),
             "You called one criterion out of three a maybe. One or none is a no: the account has not earned "
             "an expansion yet, so the motion is adoption work, not a pitch.",
         ),
         Misconception(
             "contraction_counts_lost_proposals",
-            _on(_renewal_inputs, _contraction_with_lost),
+            applied(_renewal_inputs, _contraction_with_lost),
             "You included proposals that were lost. An upsell the customer never bought cannot be clawed back: "
             "keep only opportunities whose stage is won.",
         ),
         Misconception(
             "contraction_counts_churn",
-            _on(_renewal_inputs, _contraction_with_churn),
+            applied(_renewal_inputs, _contraction_with_churn),
             "You counted churned accounts as contractions. Contraction means the customer stayed on a smaller "
             "contract; churn is a different fate. Count only renewals whose outcome is contracted.",
         ),
         Misconception(
             "automatic_credited_to_csm",
-            _on(_ledger_inputs, _all_credited_to_csm),
+            applied(_ledger_inputs, _all_credited_to_csm),
             "You credited the usage tiers' automatic step-ups to the CSMs. Nobody sold those: they happen when "
             "use outgrows the contract. Split won ARR by source: 'CSM' is influenced, 'usage tier' is automatic.",
         ),
         Misconception(
             "lost_proposals_credited",
-            _on(_ledger_inputs, _lost_proposals_credited),
+            applied(_ledger_inputs, _lost_proposals_credited),
             "You credited proposals that were lost. Only won opportunities added ARR: filter to stage 'won' "
             "before you add up amounts.",
         ),
@@ -398,7 +386,7 @@ MISCONCEPTIONS: dict[str, Misconception] = {
         ),
         Misconception(
             "yes_before_size",
-            _on(_capacity_inputs, _verdict_before_size),
+            applied(_capacity_inputs, _verdict_before_size),
             "You worked every pursue before any maybe, however small. The verdict says how likely a deal is "
             "to hold; the amount says how much is at stake. Rank the workable ones by amount times how much "
             "of such deals usually holds (about 85% for a pursue, about half for a maybe).",
@@ -459,7 +447,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Q1 Seat utilisation",
         points=2,
         inputs=_util_inputs,
-        reference=_on(_util_inputs, utilisation_of),
+        reference=applied(_util_inputs, utilisation_of),
         compare=PerRow(kind="number", key="account_id", what="one utilisation share per account_id"),
         misconceptions=_pick("utilisation_against_active_users", "utilisation_summed_over_months"),
         hints=(
@@ -478,7 +466,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Q2 Is value proven?",
         points=2,
         inputs=_pipe_inputs,
-        reference=_on(_pipe_inputs, M.value_proven),
+        reference=applied(_pipe_inputs, M.value_proven),
         compare=PerRow(kind="flag", what="True or False per opportunity_id"),
         misconceptions=_pick("logins_as_proof_of_value", "adoption_without_outcome"),
         hints=(
@@ -496,7 +484,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Q3 How many criteria does each opportunity meet?",
         points=2,
         inputs=_pipe_inputs,
-        reference=_on(_pipe_inputs, M.criteria_met),
+        reference=applied(_pipe_inputs, M.criteria_met),
         compare=PerRow(kind="count", what="a count from 0 to 3 per opportunity_id"),
         misconceptions=_pick("sponsor_interest_as_funding", "any_use_case_counts"),
         hints=(
@@ -515,7 +503,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Q4 The verdict: pursue, maybe or no",
         points=2,
         inputs=_sheet_inputs,
-        reference=_on(_sheet_inputs, verdict_sheet_of),
+        reference=applied(_sheet_inputs, verdict_sheet_of),
         compare=PerRow(kind="label", what="'pursue', 'maybe' or 'no' per opportunity_id"),
         misconceptions=_pick("two_of_three_is_yes", "one_of_three_is_maybe"),
         hints=(
@@ -531,7 +519,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Q5 Contraction at the next renewal: upsells without and with proven value",
         points=3,
         inputs=_renewal_inputs,
-        reference=_on(_renewal_inputs, M.contraction_rates),
+        reference=applied(_renewal_inputs, M.contraction_rates),
         compare=Figures(keys=(M.WITHOUT, M.WITH), abs=1e-6, what="two shares"),
         misconceptions=_pick("contraction_counts_lost_proposals", "contraction_counts_churn"),
         hints=(
@@ -549,7 +537,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Q6 Who moved the expansion? CSM-influenced and automatic ARR per CSM",
         points=2,
         inputs=_ledger_inputs,
-        reference=_on(_ledger_inputs, M.expansion_by_source),
+        reference=applied(_ledger_inputs, M.expansion_by_source),
         compare=Table(columns=(M.CSM_INFLUENCED, M.AUTOMATIC), abs=0.5, rel=0, what="a table with one row per CSM"),
         misconceptions=_pick("automatic_credited_to_csm", "lost_proposals_credited"),
         hints=(

@@ -18,6 +18,7 @@ from csm_academy.book import situations as S
 from csm_academy.book import variants as V
 from csm_academy.book.book import Book
 from csm_academy.lessons.books import exercise_book
+from csm_academy.lessons.views import applied, plain_text
 from csm_academy.metrics import expansion as X
 from csm_academy.metrics import health as H
 from csm_academy.metrics import renewal as M
@@ -109,19 +110,10 @@ STATED_REASONS = ("too expensive", "missing features", "not getting value")
 # --- What the trainee is handed ------------------------------------------------------------------
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as plain strings: categoricals surprise trainees in groupby and comparisons."""
-    out = frame.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].astype(str)
-    return out
-
-
 def renewals_view(book: Book) -> pd.DataFrame:
     """Each account's 2025 renewal: ARR due, the CSM's call 120 days out, and what happened."""
     ren = book.renewals.merge(book.accounts[["account_id", "name", "segment", "csm"]], on="account_id", how="left")
-    return _plain(ren[list(RENEWAL_COLUMNS)]).reset_index(drop=True)
+    return plain_text(ren[list(RENEWAL_COLUMNS)]).reset_index(drop=True)
 
 
 _PIPELINES: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
@@ -167,7 +159,7 @@ def _pipeline(book: Book) -> pd.DataFrame:
     out["missing_feature_tickets"] = (
         tickets[missing].groupby("account_id").size().reindex(acc.index, fill_value=0).astype("int64")
     )
-    return _plain(out.reset_index()[list(PIPELINE_COLUMNS)])
+    return plain_text(out.reset_index()[list(PIPELINE_COLUMNS)])
 
 
 def _unit_hash(ids: pd.Series) -> np.ndarray:
@@ -283,17 +275,16 @@ def triage_bar(book: Book, rule: str | None = None) -> TriageBar:
     )
 
 
-def _need_truth(book: Book) -> pd.DataFrame:
-    if book.truth is None:
-        raise ValueError("this question is judged against the book's hidden truth; pass a book that has it")
-    return book.truth.set_index("account_id")
+def _truth(book: Book) -> pd.DataFrame:
+    """The hidden truth indexed by account_id (the judgement questions' bars need it)."""
+    return S.need_truth(book).set_index("account_id")
 
 
 def fit_bar(book: Book) -> FlagBar:
     """What fit-gap flags must reach on ``book``: the course rule's F1 against the truth, less the margin."""
     pipe = pipeline(book)
     ids = pd.Index(sorted(pipe["account_id"]), name="account_id")
-    truth = (_need_truth(book)["fit"].astype(str) == "mis-sold").reindex(ids).fillna(False).astype(bool)
+    truth = (_truth(book)["fit"].astype(str) == "mis-sold").reindex(ids).fillna(False).astype(bool)
     course = FlagBar(truth, 0.0, 0.0).f1(M.fit_gap(pipe).reindex(ids).astype(bool))
     return FlagBar(truth=truth, bar=course - FIT_MARGIN, reference_f1=course)
 
@@ -318,10 +309,6 @@ def plan_bar(book: Book) -> HoursBar:
 
 
 # --- Misconceptions: each produces the wrong answer from the same book ---------------------------
-
-
-def _on(inputs, fn):
-    return lambda book: fn(*inputs(book))
 
 
 def _table_in_accounts(renewals: pd.DataFrame) -> pd.DataFrame:
@@ -394,31 +381,31 @@ MISCONCEPTIONS: dict[str, Misconception] = {
     for m in (
         Misconception(
             "forecast_counted_accounts",
-            _on(_renewal_inputs, _table_in_accounts),
+            applied(_renewal_inputs, _table_in_accounts),
             "You counted renewals. A forecast is money: add up arr_due, the ARR each renewal put on the table, "
             "so one Enterprise renewal weighs what it is worth.",
         ),
         Misconception(
             "forecast_used_arr_after",
-            _on(_renewal_inputs, _table_from_arr_after),
+            applied(_renewal_inputs, _table_from_arr_after),
             "You added up arr_after, what was left after the renewal, so every churned renewal counts as 0 "
             "and the forecast's worst misses vanish. Use arr_due: what was at stake when the call was made.",
         ),
         Misconception(
             "surprise_used_arr_after",
-            _on(_renewal_inputs, _surprises_from_arr_after),
+            applied(_renewal_inputs, _surprises_from_arr_after),
             "You measured the surprise with arr_after. A churned renewal leaves 0 after it, so the ARR you "
             "were surprised by disappears from the count. Use arr_due.",
         ),
         Misconception(
             "surprise_commit_only",
-            _on(_renewal_inputs, _surprises_commit_only),
+            applied(_renewal_inputs, _surprises_commit_only),
             "You counted only renewals called commit. A 'likely' call also told leadership the money was "
             "coming: churn under either safe call is a surprise.",
         ),
         Misconception(
             "surprise_at_risk_as_lost",
-            _on(_renewal_inputs, _surprises_at_risk_as_lost),
+            applied(_renewal_inputs, _surprises_at_risk_as_lost),
             "You counted at-risk renewals that stayed as wrong calls. At-risk means 'could go either way, "
             "act now'; only a renewal called lost that stayed is a call in the wrong direction.",
         ),
@@ -443,33 +430,33 @@ MISCONCEPTIONS: dict[str, Misconception] = {
         ),
         Misconception(
             "fit_gap_any_feature_request",
-            _on(_pipe_inputs, _fit_any_missing_feature),
+            applied(_pipe_inputs, _fit_any_missing_feature),
             "You flagged every account that asked for a missing feature. Most customers that fit well ask "
             "for features too; a fit gap shows when several clues agree (the industry, slow first value, "
             "and tickets that are mostly about what the product does not do).",
         ),
         Misconception(
             "fit_gap_industry_alone",
-            _on(_pipe_inputs, _fit_industry_only),
+            applied(_pipe_inputs, _fit_industry_only),
             "You flagged every account in the industry the product was not built for. Many of them use it "
             "well, and mis-sold accounts turn up elsewhere too: look for two clues that agree.",
         ),
         Misconception(
             "fit_gap_slow_onboarding_alone",
-            _on(_pipe_inputs, _fit_slow_only),
+            applied(_pipe_inputs, _fit_slow_only),
             "You flagged every slow onboarding. Slow first value is one clue, but plenty of good-fit accounts "
             "onboard slowly (Enterprise rollouts do); a fit gap needs a second clue that agrees.",
         ),
         Misconception(
             "fit_gap_low_health",
-            _on(_pipe_inputs, _fit_low_health),
+            applied(_pipe_inputs, _fit_low_health),
             "You flagged accounts with a red health score. Poor health says something is wrong, not that the "
             "product was the wrong buy: fit shows in the industry, the time to first value and what the "
             "customer keeps asking for.",
         ),
         Misconception(
             "save_biggest_first",
-            _on(_plan_inputs, _plan_biggest_first),
+            applied(_plan_inputs, _plan_biggest_first),
             "You spent the hours on the biggest accounts first, whether or not a save could work. A big "
             "account that was mis-sold, or has nobody left to sponsor a renewal, swallows a week of effort "
             "and churns anyway. Leave out fit gaps and unreachable sponsors, then weigh ARR against hours.",
@@ -501,20 +488,20 @@ MISCONCEPTIONS: dict[str, Misconception] = {
         ),
         Misconception(
             "lever_takes_customer_at_their_word",
-            _on(_desk_inputs, _lever_face_value),
+            applied(_desk_inputs, _lever_face_value),
             "You let the customer's words pick the play: everyone who said 'missing features' got an exit. "
             "'Missing features' is often a value gap or a lost champion talking; only the fit-gap evidence "
             "makes an exit the right call.",
         ),
         Misconception(
             "every_claim_is_a_save",
-            _on(_claim_inputs, _claims_all),
+            applied(_claim_inputs, _claims_all),
             "You accepted every claimed save. A renewal that was never in doubt is not a save, however hard "
             "the CSM worked: check that a save play ran, the account stayed, and the signals said at risk.",
         ),
         Misconception(
             "save_never_at_risk",
-            _on(_claim_inputs, _claims_play_run),
+            applied(_claim_inputs, _claims_play_run),
             "You counted renewals that were never at risk. A save play ran and the account stayed, but the "
             "signals never said it might leave: it looked at risk on a technicality (one loud outage ticket, "
             "one angry survey, which is what the CSM's own call reacts to). Use triage_call: a save needs it "
@@ -551,7 +538,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Q1 The forecast against what happened",
         points=2,
         inputs=_renewal_inputs,
-        reference=_on(_renewal_inputs, M.forecast_vs_outcome),
+        reference=applied(_renewal_inputs, M.forecast_vs_outcome),
         compare=Table(columns=M.FATES, abs=0.5, rel=0, what="a table with one row per call"),
         misconceptions=_pick("forecast_counted_accounts", "forecast_used_arr_after"),
         hints=(
@@ -569,7 +556,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Q2 Surprises, in dollars",
         points=2,
         inputs=_renewal_inputs,
-        reference=_on(_renewal_inputs, M.surprises),
+        reference=applied(_renewal_inputs, M.surprises),
         compare=Figures(keys=(M.CALLED_SAFE_CHURNED, M.CALLED_LOST_RENEWED), abs=0.5, what="two dollar figures"),
         misconceptions=_pick("surprise_used_arr_after", "surprise_commit_only", "surprise_at_risk_as_lost"),
         hints=(
@@ -644,7 +631,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Q6 The lever for each save",
         points=2,
         inputs=_desk_inputs,
-        reference=_on(_desk_inputs, M.lever),
+        reference=applied(_desk_inputs, M.lever),
         compare=Levers(what="'clean exit', 'rebuild sponsorship' or 'close the value gap' per account_id"),
         misconceptions=_pick("discount_as_lever", "lever_takes_customer_at_their_word"),
         hints=(
@@ -661,7 +648,7 @@ QUESTIONS: tuple[Question, ...] = (
         title="Q7 Which claimed saves were real?",
         points=2,
         inputs=_claim_inputs,
-        reference=_on(_claim_inputs, M.real_saves),
+        reference=applied(_claim_inputs, M.real_saves),
         compare=PerRow(kind="flag", key="account_id", what="True or False per account_id"),
         misconceptions=_pick("every_claim_is_a_save", "save_never_at_risk"),
         hints=(
@@ -818,7 +805,7 @@ def save_strategies(book: Book) -> pd.DataFrame:
 def claims_audit(book: Book) -> pd.DataFrame:
     """Claimed saves with the evidence rule, the hidden truth, and how likely each was to churn unaided."""
     claim = claims(book)
-    truth = _need_truth(book)
+    truth = _truth(book)
     out = claim.set_index("account_id")
     out["evidence_says_real"] = M.real_saves(claim)
     out["truth_says_real"] = truth["save_was_real"].reindex(out.index).astype(bool)
@@ -855,13 +842,13 @@ def surprise_churn(book: Book) -> pd.DataFrame:
     table = pipe.loc[mask, ["name", "segment", "arr_due", "health_score", "milestones_hit", "days_since_buyer_met"]]
     table["csm_forecast"] = ren.loc[mask, "csm_forecast"].astype(str)
     table["triage_call"] = M.triage(pipeline(book)).reindex(table.index)
-    table["root_cause"] = _need_truth(book)["root_cause"].astype(str).reindex(table.index)
+    table["root_cause"] = _truth(book)["root_cause"].astype(str).reindex(table.index)
     return table.sort_values("arr_due", ascending=False)
 
 
 def bad_fit_case(book: Book) -> pd.DataFrame:
     """Scenario 3: mis-sold accounts (truth) with the clues a CSM could see, and whether the rule flags them."""
-    truth = _need_truth(book)
+    truth = _truth(book)
     pipe = pipeline(book)
     flags = M.fit_gap(pipe)
     clues = M.fit_clues(pipe)
