@@ -154,7 +154,7 @@ def _assert_charts_drawn(nb: NotebookPage) -> None:
     for i in range(nb.charts.count()):
         chart = nb.charts.nth(i)
         expect(chart.locator(".main-svg").first).to_be_visible()
-        expect(chart.locator(".trace .point, .hm").first).to_be_attached()
+        expect(chart.locator(".trace .point, .trace .js-line, .hm").first).to_be_attached()
         for part in (".gtitle", ".xtitle", ".ytitle"):
             expect(chart.locator(part)).not_to_have_text("")
 
