@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 from pathlib import Path
 
 from csm_academy.errors import CsmAcademyError
 from csm_academy.grading.layout import CourseLayout
+
+DB_URL_ENV = "CSM_ACADEMY_DB_URL"  # the gradebook URL can hold a password: an environment variable keeps it out of ps
 
 
 def _layout(args: argparse.Namespace) -> CourseLayout:
@@ -17,7 +20,7 @@ def _layout(args: argparse.Namespace) -> CourseLayout:
     root = Path(args.course) if args.course else default_course_root()
     if not (root / "source").exists():
         raise CsmAcademyError(f"{root} is not an nbgrader course folder (it has no source/)")
-    return CourseLayout(root)
+    return CourseLayout(root, db_url=getattr(args, "db_url", None) or os.environ.get(DB_URL_ENV) or None)
 
 
 def _trainees(args: argparse.Namespace) -> list[str]:
@@ -69,6 +72,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         args.assignment,
         secret=load_or_create_secret(layout.root),
         workers=args.workers,
+        scheduler=args.scheduler,
         sandbox=not args.no_sandbox,
         force=args.force,
         progress=not args.no_progress,
@@ -101,17 +105,28 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def add_instructor_commands(sub) -> None:
     """Add release, grade and report to the ``csm-academy`` parser."""
     course_help = "nbgrader course folder (default: autograder/course in this repository)"
+    db_help = (
+        f"nbgrader gradebook database URL, e.g. postgresql://user@host/gradebook (default: ${DB_URL_ENV}, "
+        "else gradebook.db in the course folder)"
+    )
     p = sub.add_parser("release", help="make the student version, plus a personalised copy per trainee")
     p.add_argument("assignment")
     p.add_argument("--course", help=course_help)
     p.add_argument("--trainees", help="comma-separated trainee ids")
     p.add_argument("--trainees-file", help="a file of trainee ids, one per line")
+    p.add_argument("--db-url", help=db_help)
     p.set_defaults(func=_cmd_release)
 
     p = sub.add_parser("grade", help="grade every submission in parallel, sandboxed, into nbgrader's gradebook")
     p.add_argument("assignment")
     p.add_argument("--course", help=course_help)
-    p.add_argument("--workers", type=int, help="parallel kernels (default: one per CPU core)")
+    p.add_argument("--workers", type=int, help="parallel kernels on the local cluster (default: one per CPU core)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (default: a local cluster for this run)",
+    )
+    p.add_argument("--db-url", help=db_help)
     p.add_argument("--force", action="store_true", help="grade again even submissions that did not change")
     p.add_argument("--no-sandbox", action="store_true", help="run trainee code WITHOUT isolation (not advised)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -27,6 +27,7 @@ from csm_academy.grading import protocol
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.sandbox import (
     PIDS_ROOT,
+    SCRATCH_PREFIX,
     Limits,
     SandboxSpec,
     kernel_env,
@@ -173,7 +174,8 @@ def prepare(settings: Settings, job: Job, source, release) -> Prepared:
     prep.notebook, prep.sha256, prep.problems = checked.notebook, checked.sha256, checked.problems
     visible_seed = trainee_seed(settings.secret, job.trainee, job.assignment)
     prep.cases, pickled = _shared_cases(settings, job, source)
-    prep.scratch = Path(tempfile.mkdtemp(prefix="csm-grade-"))
+    # The owner's pid in the name lets a later sweep find kernels whose worker was killed (see sandbox.py).
+    prep.scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     grading = prep.scratch / "grading"
     grading.mkdir()
     (grading / protocol.CASES_FILE).write_bytes(pickled)

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 from csm_academy.errors import CsmAcademyError
 from csm_academy.grading.layout import CourseLayout
 
 SCORED = ("graded", "tampered")
+SERVER_COURSE_ID = "default_course"  # the course row nbgrader's Gradebook creates by itself
+
+
+def course_id(layout: CourseLayout) -> str:
+    """nbgrader's course id for this gradebook: empty (nbgrader's default) on the course's own SQLite file.
+
+    On a database server it must name a real course: nbgrader files assignments under the course id,
+    and PostgreSQL enforces that foreign key where SQLite does not.
+    """
+    return SERVER_COURSE_ID if layout.db_url else ""
 
 
 def own_bin_on_path() -> None:
@@ -21,17 +33,42 @@ def own_bin_on_path() -> None:
         os.environ["PATH"] = here + os.pathsep + os.environ.get("PATH", "")
 
 
-def ensure_released(layout: CourseLayout, assignment: str) -> None:
-    """Run nbgrader's generate_assignment if the assignment has no release or is not in the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+def safe_url(url: str) -> str:
+    """A database URL fit for messages: any password replaced by ***."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: say nothing of it beyond its scheme
+        return url.split("://", 1)[0] + "://..."
+
+
+def open_gradebook(layout: CourseLayout):
+    """nbgrader's Gradebook on the course's database, or a clear error when the database cannot be reached."""
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SQLAlchemyError
 
     own_bin_on_path()
-    registered = True
     try:
-        with Gradebook(layout.gradebook_url) as gb:
+        return Gradebook(layout.gradebook_url, course_id=course_id(layout) or SERVER_COURSE_ID)
+    except (SQLAlchemyError, ImportError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CsmAcademyError(
+            f"cannot open the gradebook at {safe_url(layout.gradebook_url)}: {first[:300]}. For PostgreSQL the "
+            "server must be reachable and the database must exist (createdb), with the psycopg2 driver installed."
+        ) from None
+
+
+def ensure_released(layout: CourseLayout, assignment: str) -> None:
+    """Run nbgrader's generate_assignment if the assignment has no release or is not in the gradebook."""
+    from nbgrader.api import MissingEntry
+
+    registered = True
+    with open_gradebook(layout) as gb:
+        try:
             gb.find_assignment(assignment)
-    except MissingEntry:
-        registered = False
+        except MissingEntry:
+            registered = False
     if registered and layout.release(assignment).is_dir():
         return
     generate_assignment(layout, assignment)
@@ -48,6 +85,7 @@ def generate_assignment(layout: CourseLayout, assignment: str) -> None:
     config = Config()
     config.CourseDirectory.root = str(layout.root)
     config.CourseDirectory.db_url = layout.gradebook_url
+    config.CourseDirectory.course_id = course_id(layout)
     config.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     api = NbGraderAPI(config=config)
     result = api.generate_assignment(assignment, force=True)
@@ -56,13 +94,20 @@ def generate_assignment(layout: CourseLayout, assignment: str) -> None:
 
 
 class Writer:
-    """Writes each finished submission: gradebook scores, the executed notebook, then the resume state."""
+    """Writes each finished submission: gradebook scores, the executed notebook, then the resume state.
+
+    The one writer of a run, in the process that started it: workers only return records. A record is
+    written once per (trainee, notebook, submission hash) in a run, so a task that Dask ran again after
+    its worker died can never be counted twice.
+    """
 
     def __init__(self, layout: CourseLayout, assignment: str):
         self.layout = layout
         self.assignment = assignment
         self.state_path = layout.state_file(assignment)
         self.state: dict[str, dict] = {}
+        self.written: set[tuple[str, str, str]] = set()
+        self._gb = None
         if self.state_path.exists():
             try:
                 self.state = json.loads(self.state_path.read_text())
@@ -74,9 +119,12 @@ class Writer:
         record = self.state.get(f"{trainee}/{notebook}")
         return record if record and record.get("sha256") == sha256 else None
 
-    def write(self, record: dict) -> None:
-        """Store one result; each step is atomic, so a run killed at any point can resume."""
+    def write(self, record: dict) -> bool:
+        """Store one result (atomic steps, so a run killed at any point can resume); False if already stored."""
         notebook_json = record.pop("notebook_json", None)
+        once = (record["trainee"], record["notebook"], record.get("sha256", ""))
+        if once in self.written:
+            return False
         if record["status"] in SCORED:
             self._gradebook(record)
             if notebook_json:
@@ -84,18 +132,44 @@ class Writer:
                 _atomic_write(out, notebook_json)
         self.state[f"{record['trainee']}/{record['notebook']}"] = record
         _atomic_write(self.state_path, json.dumps(self.state, indent=1, sort_keys=True))
+        self.written.add(once)
+        return True
+
+    def close(self) -> None:
+        """Close the gradebook connection (kept open for the run: opening one per record is slow on a server)."""
+        if self._gb is not None:
+            with contextlib.suppress(Exception):
+                self._gb.close()
+            self._gb = None
 
     def _gradebook(self, record: dict) -> None:
-        from nbgrader.api import Gradebook
+        from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning
 
         notebook = Path(record["notebook"]).stem
-        with Gradebook(self.layout.gradebook_url) as gb:
-            gb.update_or_create_student(record["trainee"])
-            gb.update_or_create_submission(self.assignment, record["trainee"])
-            for q in record["questions"]:
-                grade = gb.find_grade(q["qid"], notebook, self.assignment, record["trainee"])
-                grade.auto_score = float(q["points"])
-            gb.db.commit()
+        for attempt in range(3):
+            if self._gb is None:
+                self._gb = open_gradebook(self.layout)
+            gb = self._gb
+            try:
+                with warnings.catch_warnings():
+                    # nbgrader's own update_or_create_submission makes SQLAlchemy warn about an autoflush
+                    # before it adds the new rows itself; the rows are stored all the same.
+                    warnings.filterwarnings("ignore", category=SAWarning)
+                    gb.update_or_create_student(record["trainee"])
+                    gb.update_or_create_submission(self.assignment, record["trainee"])
+                    for q in record["questions"]:
+                        grade = gb.find_grade(q["qid"], notebook, self.assignment, record["trainee"])
+                        grade.auto_score = float(q["points"])
+                    gb.db.commit()
+                return
+            except (OperationalError, IntegrityError):
+                # A dropped server connection, or another run creating the same trainee at the same moment:
+                # start again on a fresh connection (every step above is an update, so repeating is safe).
+                with contextlib.suppress(Exception):
+                    gb.db.rollback()
+                self.close()
+                if attempt == 2:
+                    raise
 
 
 def _atomic_write(path: Path, text: str) -> None:

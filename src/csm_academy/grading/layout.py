@@ -13,11 +13,12 @@ class CourseLayout:
     """Paths of one nbgrader course: ``{root}/{step}/{trainee}/{assignment}/{notebook}``."""
 
     root: Path
+    db_url: str | None = None  # e.g. postgresql://user@host/gradebook; None is the SQLite file in the course
 
     @property
     def gradebook_url(self) -> str:
-        """nbgrader's SQLite gradebook."""
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        """nbgrader's gradebook: ``db_url`` when given, else SQLite in the course folder (one machine)."""
+        return self.db_url or f"sqlite:///{self.root / 'gradebook.db'}"
 
     def source(self, assignment: str) -> Path:
         """The instructor's source folder of an assignment."""

@@ -1,70 +1,19 @@
-"""A grading run: submissions graded in parallel worker processes, results stored by one writer."""
+"""A grading run: one Dask task per submission, results stored as they finish by one writer."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import queue
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from csm_academy.errors import CsmAcademyError
-from csm_academy.grading import execute
-from csm_academy.grading.execute import FAILED, Job, Settings
-from csm_academy.grading.gradebook import Writer, ensure_released, own_bin_on_path
+from csm_academy.grading.execute import Job, Settings
+from csm_academy.grading.gradebook import Writer, ensure_released
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.sandbox import bwrap_problem, sweep_pids_groups
 from csm_academy.grading.submission import sha256_of
 from csm_academy.lessons.registry import lesson_for
-
-_STOP = None
-
-
-def _worker(settings: Settings, assignment: str, jobs: mp.Queue, results: mp.Queue) -> None:
-    """Worker loop: while one submission runs, the next one's kernel is already starting."""
-    own_bin_on_path()
-    layout = settings.layout
-    sources = {nb: nbformat.read(layout.source(assignment) / nb, as_version=4) for nb in layout.notebooks(assignment)}
-    releases = {nb: nbformat.read(layout.release(assignment) / nb, as_version=4) for nb in layout.notebooks(assignment)}
-
-    def take():
-        job = jobs.get()
-        if job is _STOP:
-            return None
-        results.put(("start", os.getpid(), job))
-        try:
-            return execute.prepare(settings, job, sources[job.notebook], releases[job.notebook])
-        except Exception as exc:  # never let one submission stop the worker
-            return execute.Prepared(job, time.perf_counter(), error={"status": FAILED, "detail": _one_line(exc)})
-
-    current = take()
-    while current is not None:
-        upcoming = take()
-        try:
-            record = execute.run(settings, current)
-        except Exception as exc:
-            execute._kill(current.km)
-            record = {
-                "trainee": current.job.trainee,
-                "assignment": assignment,
-                "notebook": current.job.notebook,
-                "sha256": current.sha256,
-                "status": FAILED,
-                "detail": _one_line(exc),
-                "questions": [],
-            }
-        results.put(("done", os.getpid(), record))
-        current = upcoming
-    results.put(("exit", os.getpid(), None))
-
-
-def _one_line(exc: BaseException) -> str:
-    last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-    return last[:300]
 
 
 @dataclass
@@ -84,16 +33,23 @@ def grade(
     *,
     secret: bytes,
     workers: int | None = None,
+    scheduler: str | None = None,
     sandbox: bool = True,
     force: bool = False,
     progress: bool = True,
     cell_timeout: int = 30,
     notebook_timeout: int = 180,
 ) -> RunSummary:
-    """Grade every submission of ``assignment``; re-runs only grade what changed unless ``force``."""
+    """Grade every submission of ``assignment``; re-runs only grade what changed unless ``force``.
+
+    The same tasks run on a local Dask cluster started for this run (``workers`` processes, default one
+    per core) or, with ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``), on an existing Dask cluster.
+    """
+    from csm_academy.grading import cluster
+
     start = time.perf_counter()
     lesson_for(assignment)  # fail early, with the known assignments, if there is no such lesson
-    if sandbox:
+    if sandbox and not scheduler:
         problem = bwrap_problem()
         if problem:
             raise CsmAcademyError(
@@ -120,85 +76,34 @@ def grade(
         cell_timeout=cell_timeout,
         notebook_timeout=notebook_timeout,
     )
+    records: list[dict] = []
     try:
-        records = _run_pool(settings, assignment, todo, workers or os.cpu_count() or 1, writer, progress)
+        if todo:
+            n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+            with cluster.connect(scheduler, n_workers) as client:
+                if scheduler:
+                    cluster.course_root_readable(client, layout.root)
+                if sandbox:
+                    cluster.check_workers_sandbox(client)
+                bar = _Progress(len(todo), enabled=progress)
+
+                def store(record: dict) -> bool:
+                    if not writer.write(record):
+                        return False  # already stored in this run: never counted twice
+                    bar.advance(record)
+                    return True
+
+                try:
+                    records = cluster.run_tasks(client, settings, todo, store)
+                finally:
+                    bar.close()
     finally:
+        writer.close()
         sweep_pids_groups()
     by_status: dict[str, int] = {}
     for r in records:
         by_status[r["status"]] = by_status.get(r["status"], 0) + 1
     return RunSummary(len(records), skipped, by_status, time.perf_counter() - start, records)
-
-
-def _run_pool(settings, assignment, todo: list[Job], n_workers: int, writer: Writer, progress: bool) -> list[dict]:
-    if not todo:
-        return []
-    ctx = mp.get_context("spawn")
-    jobs, results = ctx.Queue(), ctx.Queue()
-    for job in todo:
-        jobs.put(job)
-    n_workers = max(1, min(n_workers, len(todo)))
-    procs = {}
-
-    def spawn():
-        p = ctx.Process(target=_worker, args=(settings, assignment, jobs, results), daemon=True)
-        p.start()
-        procs[p.pid] = p
-        jobs.put(_STOP)
-
-    for _ in range(n_workers):
-        spawn()
-    in_flight: dict[int, list[Job]] = {}
-    records: list[dict] = []
-    bar = _Progress(len(todo), enabled=progress)
-    try:
-        while len(records) < len(todo):
-            try:
-                kind, pid, payload = results.get(timeout=2)
-            except queue.Empty:
-                # A worker that died (killed, segfault) loses its in-flight submissions: mark them failed.
-                for pid_, proc in list(procs.items()):
-                    if not proc.is_alive() and proc.exitcode not in (0, None):
-                        for job in in_flight.pop(pid_, []):
-                            rec = _failed(job, f"the grading worker died (exit code {proc.exitcode})")
-                            writer.write(dict(rec))
-                            records.append(rec)
-                            bar.advance(rec)
-                        del procs[pid_]
-                        if len(records) < len(todo):
-                            spawn()
-                continue
-            if kind == "start":
-                in_flight.setdefault(pid, []).append(payload)
-            elif kind == "done":
-                in_flight[pid] = [
-                    j
-                    for j in in_flight.get(pid, [])
-                    if (j.trainee, j.notebook) != (payload["trainee"], payload["notebook"])
-                ]
-                writer.write(payload)
-                payload.pop("notebook_json", None)
-                records.append(payload)
-                bar.advance(payload)
-    finally:
-        bar.close()
-        for proc in procs.values():
-            proc.join(timeout=10)
-            if proc.is_alive():
-                proc.kill()
-    return records
-
-
-def _failed(job: Job, detail: str) -> dict:
-    return {
-        "trainee": job.trainee,
-        "assignment": job.assignment,
-        "notebook": job.notebook,
-        "sha256": "",
-        "status": FAILED,
-        "detail": detail,
-        "questions": [],
-    }
 
 
 class _Progress:

@@ -9,9 +9,13 @@ kernel in its own network namespace cannot use TCP to the outside.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,11 +107,51 @@ def release_pids_group(group: Path | None) -> None:
             group.rmdir()
 
 
+SCRATCH_PREFIX = "csm-grade-"  # then the pid of the process that started the kernel, then a random part
+
+
+def _owner_gone(name: str) -> bool:
+    """Whether the process that started the kernel named ``name`` (``csm-grade-<pid>-...``) has died."""
+    try:
+        pid = int(name[len(SCRATCH_PREFIX) :].split("-", 1)[0])
+    except ValueError:
+        return False  # not named by this version: leave it alone
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def sweep_pids_groups() -> None:
-    """Remove every kernel cgroup left empty (a worker killed mid-run cannot clean up after itself)."""
+    """Remove kernel cgroups left empty, and kill kernels whose grading worker died.
+
+    A worker killed while its kernel was starting can leave that kernel running (bwrap's
+    --die-with-parent cannot fire for a parent that died before it started): its cgroup still
+    lists it, and the pid in the group's name says whose it was.
+    """
     with contextlib.suppress(OSError):
-        for group in (PIDS_ROOT / "csm-academy").glob("csm-grade-*"):
+        for group in (PIDS_ROOT / "csm-academy").glob(f"{SCRATCH_PREFIX}*"):
+            if _owner_gone(group.name):
+                _kill_group_members(group)
+                shutil.rmtree(Path(tempfile.gettempdir()) / group.name, ignore_errors=True)
             release_pids_group(group)
+
+
+def _kill_group_members(group: Path) -> None:
+    for _ in range(20):  # a process may fork while we kill: repeat until the group is empty
+        try:
+            pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
+        except OSError:
+            return
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
 
 
 def wrapper(spec: SandboxSpec) -> list[str]:

@@ -1,0 +1,282 @@
+"""`csm-academy grade` on Dask: a local cluster, and a real scheduler with two workers, one killed mid-run."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from csm_academy.grading.sandbox import PIDS_ROOT, SCRATCH_PREFIX
+from csm_academy.lessons import nrr_math
+from tests import nbtools
+from tests.answers.nrr_math import WRONG
+from tests.test_grading_cohort import _build_course, _env_without_venv, _submit
+
+pytestmark = pytest.mark.slow
+A = "01_nrr_math"
+NB = f"{A}.ipynb"
+POINTS = {q.qid: q.points for q in nrr_math.QUESTIONS}
+TOTAL = sum(POINTS.values())
+BIN = Path(sys.executable).parent
+CLI = str(BIN / "csm-academy")
+KILLS_ITS_WORKER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"  # unsandboxed: the parent is the worker
+
+
+def _cohort(course: Path) -> dict[str, float | None]:
+    """Eight submissions and the total each must get (None: no score, e.g. a kernel that died)."""
+    release = nbtools.load(course / "release" / A / NB)
+    ref = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / A / NB))
+    subs = {
+        "ref-1": (nbtools.submission(release, ref), TOTAL),
+        "ref-2": (nbtools.submission(release, ref), TOTAL),
+        "ref-3": (nbtools.submission(release, ref), TOTAL),
+        "untouched-1": (release, 0.0),
+        "untouched-2": (release, 0.0),
+        "mis-grr": (
+            nbtools.submission(release, {**ref, "q2_grr": WRONG["grr_includes_expansion"][1]}),
+            TOTAL - POINTS["q2_grr"],
+        ),
+        "exits-kernel": (nbtools.submission(release, {**ref, "q2_grr": "import os\nos._exit(3)\n"}), None),
+        "ref-4": (nbtools.submission(release, ref), TOTAL),
+    }
+    for name, (nb, _) in subs.items():
+        _submit(course, name, nb)
+    return {name: total for name, (_, total) in subs.items()}
+
+
+def _grade(course: Path, *extra: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CLI, "grade", A, "--course", str(course), "--no-progress", "--cell-timeout", "8", "--timeout", "40", *extra],
+        env=_env_without_venv(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def _rows(course: Path) -> dict[str, dict]:
+    return {r["trainee"]: r for r in csv.DictReader((course / "reports" / A / "grades.csv").open())}
+
+
+def _totals(course: Path) -> dict[str, float | None]:
+    return {t: (float(r["total"]) if r["total"] else None) for t, r in _rows(course).items()}
+
+
+def _gradebook_scores(course: Path) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {s.student_id: s.score for s in gb.find_assignment(A).submissions}
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory):
+    """The reference: the cohort graded on a local cluster started by the run (the default)."""
+    course = _build_course(tmp_path_factory.mktemp("local"))
+    expected = _cohort(course)
+    run = _grade(course, "--workers", "2")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    return course, expected, run
+
+
+def test_a_local_cluster_run_gives_the_expected_scores(local_run):
+    course, expected, run = local_run
+    assert f"graded {len(expected)} submissions" in run.stdout
+    assert _totals(course) == expected
+    assert _rows(course)["exits-kernel"]["status"] == "kernel died"
+    scored = {t: v for t, v in expected.items() if v is not None}
+    assert _gradebook_scores(course) == scored
+    assert not list(Path("/sys/fs/cgroup/pids/csm-academy").glob("csm-grade-*"))  # no kernel left behind
+
+
+class _DaskCluster:
+    """A `dask scheduler` and `dask worker` processes on 127.0.0.1, each in its own process group."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.procs: list[subprocess.Popen] = []
+        self.file = root / "scheduler.json"
+        self.scheduler = self._start(
+            [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+            + ["--scheduler-file", str(self.file)],
+            "scheduler",
+        )
+        deadline = time.time() + 60
+        while not (self.file.exists() and self.file.read_text().strip()):
+            assert time.time() < deadline and self.scheduler.poll() is None, (root / "scheduler.log").read_text()
+            time.sleep(0.1)
+        time.sleep(0.2)  # the file is written in one go, but give the writer a moment to close it
+        self.address = json.loads(self.file.read_text())["address"]
+        assert self.address.startswith("tcp://127.0.0.1:")
+
+    def _start(self, cmd: list[str], name: str, env: dict | None = None) -> subprocess.Popen:
+        log = (self.root / f"{name}.log").open("wb")
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=env or _env_without_venv(), start_new_session=True
+        )
+        self.procs.append(proc)
+        return proc
+
+    def add_worker(self, name: str, env: dict | None = None) -> None:
+        """A worker as an operator starts one: one thread (one kernel at a time), under a nanny."""
+        self._start(
+            [str(BIN / "dask"), "worker", "--scheduler-file", str(self.file), "--nthreads", "1"]
+            + ["--host", "127.0.0.1", "--no-dashboard", "--name", name],
+            name,
+            env,
+        )
+
+    def client(self, workers: int):
+        from distributed import Client
+
+        client = Client(self.address, timeout="30s")
+        client.wait_for_workers(workers, timeout=120)
+        return client
+
+    def close(self) -> None:
+        for proc in reversed(self.procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    cluster = _DaskCluster(tmp_path)
+    yield cluster
+    cluster.close()
+
+
+def _worker_processes(client) -> dict[str, tuple[int, int]]:
+    """Per worker address: the worker process id and how many tasks it is running right now."""
+    return client.run(lambda dask_worker: (os.getpid(), len(dask_worker.state.executing)))
+
+
+def test_a_scheduler_and_two_workers_with_one_killed_mid_run_grade_each_submission_once(
+    local_run, dask_cluster, tmp_path
+):
+    _, expected, _ = local_run
+    (tmp_path / "remote").mkdir()
+    course = _build_course(tmp_path / "remote")
+    assert _cohort(course) == expected
+    dask_cluster.add_worker("w1")
+    dask_cluster.add_worker("w2")
+    client = dask_cluster.client(2)
+    try:
+        before = _worker_processes(client)
+        proc = subprocess.Popen(
+            [CLI, "grade", A, "--course", str(course), "--no-progress", "--scheduler", dask_cluster.address]
+            + ["--cell-timeout", "8", "--timeout", "40"],
+            env=_env_without_venv(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        state = course / "autograded" / f".csm-academy-{A}.json"
+        killed = None
+        deadline = time.time() + 240
+        while killed is None and time.time() < deadline and proc.poll() is None:
+            if state.exists() and len(json.loads(state.read_text() or "{}")) >= 2:
+                busy = [pid for pid, running in _worker_processes(client).values() if running]
+                if busy:
+                    killed = busy[0]
+                    os.kill(killed, signal.SIGKILL)  # a worker that dies in the middle of grading a submission
+            time.sleep(0.1)
+        out, err = proc.communicate(timeout=300)
+        assert killed is not None, "the run ended before a worker could be killed mid-task"
+        assert proc.returncode == 0, out[-2000:] + err[-3000:]
+        client.wait_for_workers(2, timeout=60)  # the nanny started a new worker process in its place
+        after = _worker_processes(client)
+        assert killed in {pid for pid, _ in before.values()} and killed not in {pid for pid, _ in after.values()}
+    finally:
+        client.close()
+    assert f"graded {len(expected)} submissions" in out  # each submission counted once, none lost
+    assert _totals(course) == expected
+    assert _gradebook_scores(course) == {t: v for t, v in expected.items() if v is not None}
+    assert len(json.loads(state.read_text())) == len(expected)
+    # The killed worker's kernels do not outlive it: the run's last sweep kills them and removes their cgroups.
+    assert not list((PIDS_ROOT / "csm-academy").glob(f"{SCRATCH_PREFIX}{killed}-*"))
+    assert not [p for p in Path("/proc").glob("[0-9]*") if _is_kernel_of(p, killed)]
+
+
+def _is_kernel_of(proc: Path, worker_pid: int) -> bool:
+    """Whether /proc entry ``proc`` is a grading kernel started by the worker process ``worker_pid``."""
+    try:
+        return f"{SCRATCH_PREFIX}{worker_pid}-" in (proc / "cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+
+
+def test_a_submission_that_kills_its_worker_every_time_fails_clearly_and_the_run_goes_on(tmp_path):
+    course = _build_course(tmp_path)
+    release = nbtools.load(course / "release" / A / NB)
+    ref = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / A / NB))
+    _submit(course, "killer", nbtools.submission(release, {**ref, "q2_grr": KILLS_ITS_WORKER}))
+    for name in ("honest-1", "honest-2", "honest-3"):
+        _submit(course, name, nbtools.submission(release, ref))
+    _submit(course, "untouched", release)
+    # Without the sandbox a kernel can reach its worker process (the sandbox hides other processes).
+    run = _grade(course, "--workers", "2", "--no-sandbox")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    assert "graded 5 submissions" in run.stdout
+    rows = _rows(course)
+    assert rows["killer"]["status"] == "grading failed"
+    assert rows["killer"]["detail"] == "killed the grading worker 3 times"
+    assert rows["killer"]["total"] == ""  # not graded: never shown as a zero
+    assert _totals(course) == {"killer": None, "honest-1": TOTAL, "honest-2": TOTAL, "honest-3": TOTAL, "untouched": 0}
+    assert "killer" not in _gradebook_scores(course)
+
+
+def test_a_worker_that_cannot_sandbox_stops_the_run_with_a_clear_message(dask_cluster, tmp_path):
+    (tmp_path / "nobwrap").mkdir()
+    course = _build_course(tmp_path / "nobwrap")
+    release = nbtools.load(course / "release" / A / NB)
+    _submit(course, "someone", release)
+    # A worker machine without bubblewrap: its PATH holds only the environment's own programs.
+    env = {**_env_without_venv(), "PATH": str(BIN)}
+    dask_cluster.add_worker("no-bwrap", env=env)
+    dask_cluster.client(1).close()
+    run = _grade(course, "--scheduler", dask_cluster.address)
+    assert run.returncode == 2, run.stdout[-2000:] + run.stderr[-3000:]
+    assert "cannot sandbox trainee code on Dask worker tcp://127.0.0.1:" in run.stderr
+    assert "bubblewrap is not installed" in run.stderr and "Running a large cohort" in run.stderr
+    assert not (course / "autograded" / f".csm-academy-{A}.json").exists()  # nothing graded unsandboxed
+
+
+def test_the_writer_stores_a_submission_once_however_often_its_result_arrives(local_run, tmp_path):
+    import shutil
+
+    from nbgrader.api import Gradebook
+
+    from csm_academy.grading.gradebook import Writer
+    from csm_academy.grading.layout import CourseLayout
+
+    src, _, _ = local_run
+    course = tmp_path / "course"
+    shutil.copytree(src, course, symlinks=True)
+    layout = CourseLayout(course)
+    state = json.loads(layout.state_file(A).read_text())
+    record = dict(state[f"ref-1/{NB}"])
+    writer = Writer(layout, A)
+    for q in record["questions"]:
+        q["points"] = 1.0  # a new result for the same submission, as a retried task would deliver it
+    assert writer.write({**record, "notebook_json": None}) is True
+    assert writer.write(dict(record)) is False  # the same (trainee, notebook, hash) again: ignored
+    assert writer.write({**record, "questions": []}) is False
+    writer.close()
+    with Gradebook(layout.gradebook_url) as gb:
+        subs = [s for s in gb.find_assignment(A).submissions if s.student_id == "ref-1"]
+        assert len(subs) == 1 and subs[0].score == len(record["questions"])
+    stored = json.loads(layout.state_file(A).read_text())
+    assert stored[f"ref-1/{NB}"]["questions"] == record["questions"] and len(stored) == len(state)
+    changed = Writer(layout, A)  # the trainee submitted again: a new hash is a new submission
+    assert changed.write({**record, "sha256": "0" * 64}) is True
+    changed.close()
