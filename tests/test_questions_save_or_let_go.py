@@ -14,7 +14,7 @@ from csm_academy.lessons import save_or_let_go as lesson
 from csm_academy.lessons.books import EXERCISE_SEEDS
 from csm_academy.metrics import renewal as M
 from csm_academy.questions import CheckFailed, Outcome
-from csm_academy.questions.compare import BudgetRule, Forecast, HoursBar, SavePlan, TriageBar, UsesLabel
+from csm_academy.questions.compare import BrokenRule, Forecast, HoursBar, SavePlan, TriageBar, UsesLabel
 from csm_academy.questions.question import _MISSING, Attempt
 from tests import nbtools
 from tests.answers.save_or_let_go import ALWAYS_EQUAL, COPIED_NUMBER, READS_OWN_BOOK, WRONG
@@ -173,7 +173,7 @@ def test_plan_bar_never_asks_more_than_the_course_plan_keeps(ex):
     course = tuple(sorted(M.plan(desk, bar.budget)))
     assert SavePlan().same(course, bar)
     assert bar.barred and bar.best >= bar.kept(course) >= bar.bar
-    assert SavePlan().same(tuple(sorted(bar.barred))[:1], BudgetRule("fit_gap", bar))
+    assert SavePlan().same(tuple(sorted(bar.barred))[:1], BrokenRule("fit_gap", bar))
 
 
 def test_an_empty_plan_keeps_nothing_and_is_told_so(ex):

@@ -23,7 +23,7 @@ from csm_academy.metrics import expansion as X
 from csm_academy.metrics import health as H
 from csm_academy.metrics import renewal as M
 from csm_academy.questions.compare import (
-    BudgetRule,
+    BrokenRule,
     Figures,
     FlagBar,
     Flags,
@@ -358,7 +358,7 @@ def _plan_biggest_first(desk: pd.DataFrame, budget: int) -> list[int]:
 
 
 def _budget_rule(rule: str):
-    return lambda book: BudgetRule(rule, plan_bar(book))
+    return lambda book: BrokenRule(rule, plan_bar(book))
 
 
 def _lever_face_value(desk: pd.DataFrame) -> pd.Series:

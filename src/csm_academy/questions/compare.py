@@ -407,10 +407,18 @@ class ChoiceBar:
 
 @dataclass(frozen=True)
 class BrokenRule:
-    """A known wrong answer that is a whole family of choices: every choice breaking ``rule`` on ``bar``."""
+    """A known wrong answer that is a whole family of choices: every choice breaking ``rule`` on ``bar``.
+
+    ``bar`` is a ``ChoiceBar`` or any bar with the same ``broken_rule`` and ``kept`` (a ``HoursBar``).
+    """
 
     rule: str
-    bar: ChoiceBar
+    bar: Any
+
+
+def _is_bar(value: Any) -> bool:
+    """A bar a choice is judged against: it names the rules a choice breaks and what a choice keeps."""
+    return not isinstance(value, BrokenRule) and hasattr(value, "broken_rule") and hasattr(value, "kept")
 
 
 @dataclass(frozen=True)
@@ -426,7 +434,7 @@ class Choice:
 
     def coerce(self, value: Any) -> tuple[int, ...] | ChoiceBar | BrokenRule:
         """Bars and broken rules pass through; an answer becomes a sorted tuple of distinct whole ids."""
-        if isinstance(value, ChoiceBar | BrokenRule):
+        if _is_bar(value) or isinstance(value, BrokenRule):
             return value
         if isinstance(value, pd.DataFrame):
             if self.key not in value.columns:
@@ -452,7 +460,7 @@ class Choice:
         """Whether ``got`` meets the bar, breaks the named rule, or equals another choice."""
         if not isinstance(got, tuple):
             return False
-        if isinstance(expected, ChoiceBar):
+        if _is_bar(expected):
             return expected.broken_rule(got) is None and expected.kept(got) >= expected.bar - 0.5
         if isinstance(expected, BrokenRule):
             return expected.bar.broken_rule(got) == expected.rule
@@ -621,35 +629,11 @@ class HoursBar:
 
 
 @dataclass(frozen=True)
-class BudgetRule:
-    """A known wrong family of save plans: every plan breaking ``rule`` on ``bar``."""
-
-    rule: str
-    bar: HoursBar
-
-
-@dataclass(frozen=True)
 class SavePlan(Choice):
     """A list of account ids to spend save hours on, judged by the ARR the plan can be expected to keep."""
 
     key: str = "account_id"
     what: str = "a list of account ids"
-
-    def coerce(self, value: Any) -> Any:
-        """Bars and rules pass through; an answer becomes a sorted tuple of distinct account ids."""
-        if isinstance(value, HoursBar | BudgetRule):
-            return value
-        return super().coerce(value)
-
-    def same(self, got: Any, expected: Any) -> bool:
-        """Whether ``got`` meets the bar, breaks the named rule, or equals another plan."""
-        if not isinstance(got, tuple):
-            return False
-        if isinstance(expected, HoursBar):
-            return expected.broken_rule(got) is None and expected.kept(got) >= expected.bar - 0.5
-        if isinstance(expected, BudgetRule):
-            return expected.bar.broken_rule(got) == expected.rule
-        return isinstance(expected, tuple) and got == expected
 
     def explain(self, got: Any, expected: Any) -> str:
         """The plan's expected kept ARR against the best plan and the bar, in dollars."""
