@@ -146,30 +146,6 @@ def _describe(value: Any) -> str:
 # --- Comparators added for module 2 (health-score calibration) ----------------------------------------
 
 
-def _account_ids(index: pd.Index) -> pd.Index:
-    """The answer's index as whole-number account ids, or WrongShape."""
-    try:
-        ids = pd.to_numeric(pd.Series(index), errors="raise")
-    except (TypeError, ValueError):
-        raise WrongShape("should be indexed by account_id (whole numbers such as 10001)") from None
-    if len(ids) and (ids.dtype == bool or not np.all(np.isfinite(ids)) or not np.all(ids == np.round(ids))):
-        raise WrongShape("should be indexed by account_id (whole numbers such as 10001)")
-    out = pd.Index(ids.astype("int64").to_numpy(), name="account_id")
-    if out.has_duplicates:
-        raise WrongShape("has the same account on more than one row")
-    return out
-
-
-def _as_series(value: Any, what: str) -> pd.Series:
-    if isinstance(value, pd.DataFrame) and value.shape[1] == 1:
-        value = value.iloc[:, 0]
-    if isinstance(value, Mapping):
-        value = pd.Series(dict(value), dtype=object)
-    if not isinstance(value, pd.Series):
-        raise WrongShape(f"should be {what} (a pandas Series or a dict), but it is {_describe(value)}")
-    return value
-
-
 @dataclass(frozen=True)
 class PerAccount:
     """One number per account (a Series or dict keyed by account_id), compared with a tolerance."""
@@ -180,8 +156,8 @@ class PerAccount:
 
     def coerce(self, value: Any) -> pd.Series:
         """A float Series indexed by account_id and sorted by it, or WrongShape."""
-        value = _as_series(value, self.what)
-        ids = _account_ids(value.index)
+        value = _one_series(value, self.what)
+        ids = _whole_ids(value.index, "account_id", example=" such as 10001", noun="account")
         raw = value.to_numpy()
         if any(isinstance(v, bool | np.bool_) for v in raw):
             raise WrongShape(f"should be {self.what}: numbers, not True/False")
@@ -213,8 +189,8 @@ class PerAccountLabels:
 
     def coerce(self, value: Any) -> dict[int, str]:
         """A dict from account_id to trimmed label, sorted by account_id, or WrongShape."""
-        value = _as_series(value, self.what)
-        ids = _account_ids(value.index)
+        value = _one_series(value, self.what)
+        ids = _whole_ids(value.index, "account_id", example=" such as 10001", noun="account")
         labels = []
         for v in value.to_numpy():
             if not isinstance(v, str | np.str_):
@@ -237,7 +213,7 @@ class ByGroup:
 
     def coerce(self, value: Any) -> dict[str, float]:
         """A dict from group name to float, sorted by name, or WrongShape."""
-        value = _as_series(value, self.what)
+        value = _one_series(value, self.what)
         number = Number(what=f"{self.what}: a number for each group")
         out: dict[str, float] = {}
         for key, v in value.items():
@@ -295,18 +271,18 @@ class RanksChurners:
 # --- Comparators added for module 3 (expansion qualification) ----------------------------------------
 
 
-def _whole_ids(index: Any, key: str) -> pd.Index:
+def _whole_ids(index: Any, key: str, *, example: str = "", noun: str = "") -> pd.Index:
     """Row ids (account_id, opportunity_id) as whole numbers, whatever form they arrive in, or WrongShape."""
     try:
         ids = pd.to_numeric(pd.Series(list(index), dtype=object), errors="raise")
     except (TypeError, ValueError):
-        raise WrongShape(f"should be indexed by {key} (whole numbers)") from None
+        raise WrongShape(f"should be indexed by {key} (whole numbers{example})") from None
     values = ids.to_numpy(dtype=float) if len(ids) else np.zeros(0)
     if ids.dtype == bool or not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
-        raise WrongShape(f"should be indexed by {key} (whole numbers)")
+        raise WrongShape(f"should be indexed by {key} (whole numbers{example})")
     out = pd.Index(values.astype("int64"), name=key)
     if out.has_duplicates:
-        raise WrongShape(f"has the same {key} on more than one row")
+        raise WrongShape(f"has the same {noun or key} on more than one row")
     return out
 
 
