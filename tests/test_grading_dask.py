@@ -18,7 +18,7 @@ from csm_academy.grading.sandbox import PIDS_ROOT, SCRATCH_PREFIX
 from csm_academy.lessons import nrr_math
 from tests import nbtools
 from tests.answers.nrr_math import WRONG
-from tests.test_grading_cohort import _build_course, _env_without_venv, _submit
+from tests.test_grading_cohort import _build_course, _env_without_venv, _grade, _submit
 
 pytestmark = pytest.mark.slow
 A = "01_nrr_math"
@@ -52,16 +52,6 @@ def _cohort(course: Path) -> dict[str, float | None]:
     return {name: total for name, (_, total) in subs.items()}
 
 
-def _grade(course: Path, *extra: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [CLI, "grade", A, "--course", str(course), "--no-progress", "--cell-timeout", "8", "--timeout", "40", *extra],
-        env=_env_without_venv(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def _rows(course: Path) -> dict[str, dict]:
     return {r["trainee"]: r for r in csv.DictReader((course / "reports" / A / "grades.csv").open())}
 
@@ -82,7 +72,7 @@ def local_run(tmp_path_factory):
     """The reference: the cohort graded on a local cluster started by the run (the default)."""
     course = _build_course(tmp_path_factory.mktemp("local"))
     expected = _cohort(course)
-    run = _grade(course, "--workers", "2")
+    run = _grade(course, "--workers", "2", timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     return course, expected, run
 
@@ -224,7 +214,7 @@ def test_a_submission_that_kills_its_worker_every_time_fails_clearly_and_the_run
         _submit(course, name, nbtools.submission(release, ref))
     _submit(course, "untouched", release)
     # Without the sandbox a kernel can reach its worker process (the sandbox hides other processes).
-    run = _grade(course, "--workers", "2", "--no-sandbox")
+    run = _grade(course, "--workers", "2", "--no-sandbox", timeout=600)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     assert "graded 5 submissions" in run.stdout
     rows = _rows(course)
@@ -244,7 +234,7 @@ def test_a_worker_that_cannot_sandbox_stops_the_run_with_a_clear_message(dask_cl
     env = {**_env_without_venv(), "PATH": str(BIN)}
     dask_cluster.add_worker("no-bwrap", env=env)
     dask_cluster.client(1).close()
-    run = _grade(course, "--scheduler", dask_cluster.address)
+    run = _grade(course, "--scheduler", dask_cluster.address, timeout=600)
     assert run.returncode == 2, run.stdout[-2000:] + run.stderr[-3000:]
     assert "cannot sandbox trainee code on Dask worker tcp://127.0.0.1:" in run.stderr
     assert "bubblewrap is not installed" in run.stderr and "Running a large cohort" in run.stderr

@@ -15,8 +15,8 @@ import pytest
 
 from tests import nbtools
 from tests.answers.nrr_math import WRONG
-from tests.test_grading_cohort import CLI, _env_without_venv, _submit
-from tests.test_grading_dask import NB, A, _grade, _totals
+from tests.test_grading_cohort import CLI, _env_without_venv, _grade, _submit
+from tests.test_grading_dask import NB, A, _totals
 
 pytestmark = pytest.mark.slow
 
@@ -139,7 +139,7 @@ def test_a_postgresql_gradebook_holds_the_same_scores_as_sqlite(postgres_url, tm
     for name, extra in (("sqlite", ()), ("postgres", ("--db-url", postgres_url))):
         course = _release(tmp_path / name, *extra)
         _cohort(course)
-        run = _grade(course, "--workers", "2", *extra)
+        run = _grade(course, "--workers", "2", *extra, timeout=600)
         assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
         assert "graded 5 submissions" in run.stdout
         runs[name] = course
@@ -156,7 +156,7 @@ def test_an_unreachable_gradebook_server_is_a_clear_error(tmp_path):
     course = _release(tmp_path)
     _submit(course, "someone", nbtools.load(course / "release" / A / NB))
     port = _free_port()  # nothing listens there
-    run = _grade(course, "--db-url", f"postgresql+psycopg2://grader:s3cret@127.0.0.1:{port}/gradebook")
+    run = _grade(course, "--db-url", f"postgresql+psycopg2://grader:s3cret@127.0.0.1:{port}/gradebook", timeout=600)
     assert run.returncode == 2
     assert f"cannot open the gradebook at postgresql+psycopg2://grader:***@127.0.0.1:{port}/gradebook" in run.stderr
     assert "s3cret" not in run.stderr
