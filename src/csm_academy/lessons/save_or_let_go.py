@@ -203,8 +203,9 @@ def claims(book: Book) -> pd.DataFrame:
     """Renewals the CSMs reported as saves, with the CSM's call, the signal-based call, and what happened."""
     ren = renewals_view(book).set_index("account_id")
     ren["triage_call"] = M.triage(pipeline(book))
-    ren["save_play_run"] = book.renewals.set_index("account_id")["save_play_run"].astype(bool)
-    claimed = book.renewals.set_index("account_id")["csm_claimed_save"].astype(bool)
+    recorded = book.renewals.set_index("account_id")
+    ren["save_play_run"] = recorded["save_play_run"].astype(bool)
+    claimed = recorded["csm_claimed_save"].astype(bool)
     out = ren[claimed.reindex(ren.index).fillna(False).to_numpy(bool)].reset_index()
     return out[list(CLAIM_COLUMNS)].reset_index(drop=True)
 
@@ -836,12 +837,13 @@ def green_dashboard_case(book: Book) -> pd.DataFrame:
 
 def surprise_churn(book: Book) -> pd.DataFrame:
     """Churned accounts the CSM called commit or likely, with the signal-based call and the hidden root cause."""
-    pipe = pipeline(book).set_index("account_id")
+    raw = pipeline(book)
+    pipe = raw.set_index("account_id")
     ren = book.renewals.set_index("account_id").reindex(pipe.index)
     mask = (ren["outcome"].astype(str) == "churned") & ren["csm_forecast"].astype(str).isin(M.SAFE_CALLS)
     table = pipe.loc[mask, ["name", "segment", "arr_due", "health_score", "milestones_hit", "days_since_buyer_met"]]
     table["csm_forecast"] = ren.loc[mask, "csm_forecast"].astype(str)
-    table["triage_call"] = M.triage(pipeline(book)).reindex(table.index)
+    table["triage_call"] = M.triage(raw).reindex(table.index)
     table["root_cause"] = _truth(book)["root_cause"].astype(str).reindex(table.index)
     return table.sort_values("arr_due", ascending=False)
 
