@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from csm_academy import constants as C
-from csm_academy.book import situations as S
+from csm_academy.metrics import situations as S
 from csm_academy.metrics.retention import retention_by
 
 

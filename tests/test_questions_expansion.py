@@ -10,10 +10,10 @@ import pytest
 
 import csm_academy as ca
 from csm_academy.lessons import expansion
-from csm_academy.lessons.books import EXERCISE_SEEDS
+from csm_academy.lessons.expansion.compare import ChoiceBar
 from csm_academy.metrics import expansion as M
-from csm_academy.questions import CheckFailed, Outcome
-from csm_academy.questions.compare import BrokenRule, Choice, ChoiceBar, PerRow, WrongShape
+from csm_academy.questions import CheckFailed, Outcome, wire
+from csm_academy.questions.compare import BrokenRule, Choice, PerRow, WrongShape
 from csm_academy.questions.question import _MISSING
 from tests import nbtools
 from tests.answers.expansion import ALWAYS_EQUAL, COPIED_NUMBER, WRONG
@@ -38,7 +38,7 @@ def ex():
 @pytest.fixture(scope="module")
 def full_visible_book():
     """The visible book with its truth, as the grader sees it (trainee code still gets only the observable part)."""
-    return ca.generate_book(EXERCISE_SEEDS[expansion.ASSIGNMENT], 400)
+    return ca.generate_book(expansion.LESSON.seed, 400)
 
 
 def _fn(code: str, name: str):
@@ -241,11 +241,10 @@ def test_per_row_reads_ids_that_arrive_as_text_and_rejects_duplicates():
 
 
 def test_reference_answers_survive_the_graders_round_trip(ex):
-    protocol = pytest.importorskip("csm_academy.grading.protocol")
     ns = nbtools.exec_answers(REFERENCE)
     for q in expansion.QUESTIONS:
         result = ns[q.answer](*q.inputs(ex.book))
-        decoded = protocol.decode(protocol.encode(result))
+        decoded = wire.decode(wire.encode(result))
         expected = q.compare.coerce(q.reference(ex.book))
         assert q.compare.same(q.compare.coerce(decoded), expected), q.qid
 

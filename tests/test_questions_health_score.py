@@ -13,7 +13,7 @@ import pytest
 
 import csm_academy as ca
 from csm_academy import iranian_churn
-from csm_academy.lessons import books, health_score
+from csm_academy.lessons import health_score
 from csm_academy.metrics import health as H
 from csm_academy.questions import CheckFailed, Outcome
 from csm_academy.questions.question import _MISSING
@@ -79,8 +79,10 @@ def test_every_question_has_a_hidden_test_in_the_source():
 
 
 def test_hidden_seeds_live_only_in_the_hidden_tests():
-    visible = books.EXERCISE_SEEDS[health_score.ASSIGNMENT]
-    lesson_text = (nbtools.REPO / "src" / "csm_academy" / "lessons" / "health_score.py").read_text()
+    visible = health_score.LESSON.seed
+    folder = nbtools.REPO / "src" / "csm_academy" / "lessons" / "health_score"
+    lesson_text = "".join(path.read_text() for path in sorted(folder.glob("*.py")))
+    assert "LESSON = Lesson(" in lesson_text  # the folder read is the lesson's
     for seeds, _n in HIDDEN.values():
         assert visible not in seeds
         for seed in seeds:

@@ -11,10 +11,10 @@ import pytest
 
 import csm_academy as ca
 from csm_academy.lessons import save_or_let_go as lesson
-from csm_academy.lessons.books import EXERCISE_SEEDS
+from csm_academy.lessons.save_or_let_go.compare import Forecast, HoursBar, SavePlan, TriageBar, UsesLabel
 from csm_academy.metrics import renewal as M
 from csm_academy.questions import CheckFailed, Outcome
-from csm_academy.questions.compare import BrokenRule, Forecast, HoursBar, SavePlan, TriageBar, UsesLabel
+from csm_academy.questions.compare import BrokenRule
 from csm_academy.questions.question import _MISSING, Attempt
 from tests import nbtools
 from tests.answers.save_or_let_go import ALWAYS_EQUAL, COPIED_NUMBER, READS_OWN_BOOK, WRONG
@@ -63,8 +63,8 @@ def test_exercise_has_at_least_six_graded_questions_with_points():
 
 
 def test_the_visible_book_is_the_exercise_seed_and_hidden_books_are_other_seeds(ex):
-    assert ex.book.accounts.equals(ca.generate_book(EXERCISE_SEEDS[lesson.ASSIGNMENT], 2000).accounts)
-    assert EXERCISE_SEEDS[lesson.ASSIGNMENT] not in HIDDEN_SEEDS
+    assert ex.book.accounts.equals(ca.generate_book(lesson.LESSON.seed, 2000).accounts)
+    assert lesson.LESSON.seed not in HIDDEN_SEEDS
 
 
 @pytest.mark.parametrize("q", lesson.QUESTIONS, ids=lambda q: q.qid)
@@ -237,11 +237,11 @@ def test_calling_the_course_reference_is_not_accepted(ex):
 
 
 def test_reference_answers_survive_the_graders_round_trip(ex, ns):
-    from csm_academy.grading import protocol
+    from csm_academy.questions import wire
 
     for q in lesson.QUESTIONS:
         result = ns[q.answer](*q.inputs(ex.book.observable()))
-        decoded = protocol.decode(protocol.encode(result))
+        decoded = wire.decode(wire.encode(result))
         expected = q.compare.coerce(q.reference(ex.book))
         assert q.compare.same(q.compare.coerce(decoded), expected), q.qid
 

@@ -168,8 +168,8 @@ READS_OWN_BOOK: dict[str, tuple[str, str]] = {
         "fit_gap",
         "def fit_gap(pipeline):\n"
         "    from csm_academy.book.generate import generate_book\n"
-        "    from csm_academy.lessons.books import exercise_seed\n"
-        "    truth = generate_book(exercise_seed('04_save_or_let_go'), 2000).truth.set_index('account_id')\n"
+        "    from csm_academy.lessons.save_or_let_go import LESSON\n"
+        "    truth = generate_book(LESSON.trainee_seed(), 2000).truth.set_index('account_id')\n"
         "    flags = pipeline['account_id'].map(truth['fit'] == 'mis-sold').fillna(False)\n"
         "    return flags.set_axis(pipeline['account_id'])\n",
     ),

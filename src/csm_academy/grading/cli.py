@@ -42,7 +42,7 @@ def _trainees(args: argparse.Namespace) -> list[str]:
 def _cmd_release(args: argparse.Namespace) -> int:
     from csm_academy.grading.gradebook import generate_assignment
     from csm_academy.grading.seeds import load_or_create_secret, trainee_seed
-    from csm_academy.lessons.books import SEED_FILE
+    from csm_academy.questions.lesson import SEED_FILE
 
     layout = _layout(args)
     generate_assignment(layout, args.assignment)

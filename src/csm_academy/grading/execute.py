@@ -23,7 +23,6 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from csm_academy.book.book import Book
 from csm_academy.book.generate import generate_book
-from csm_academy.grading import protocol
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.sandbox import (
     PIDS_ROOT,
@@ -37,7 +36,9 @@ from csm_academy.grading.sandbox import (
 from csm_academy.grading.seeds import trainee_seed
 from csm_academy.grading.submission import Unreadable, check_and_restore, sha256_of
 from csm_academy.lessons.registry import lesson_for
+from csm_academy.questions import wire
 from csm_academy.questions.feedback import Feedback, Outcome
+from csm_academy.questions.lesson import SEED_ENV
 from csm_academy.questions.question import Attempt
 
 HIDDEN_BOOKS = 2
@@ -126,7 +127,7 @@ def trainee_cases(settings: Settings, job: Job, source) -> tuple[int, dict[str, 
     specs = hidden_specs(source)
     visible_seed = trainee_seed(settings.secret, job.trainee, job.assignment)
     cases: dict[str, list[tuple[str, Book]]] = {}
-    for q in lesson.QUESTIONS:
+    for q in lesson.questions:
         seeds, n_accounts = specs.get(
             q.qid,
             (
@@ -178,11 +179,11 @@ def prepare(settings: Settings, job: Job, source, release) -> Prepared:
     prep.scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     grading = prep.scratch / "grading"
     grading.mkdir()
-    (grading / protocol.CASES_FILE).write_bytes(pickled)
+    (grading / wire.CASES_FILE).write_bytes(pickled)
     spec = SandboxSpec(
         scratch=prep.scratch,
         hide=settings.layout.hidden_from_trainees(),
-        env={"CSM_ACADEMY_BOOK_SEED": str(visible_seed), protocol.ENV_DIR: str(grading)},
+        env={SEED_ENV: str(visible_seed), wire.ENV_DIR: str(grading)},
         limits=settings.limits,
         use_bwrap=settings.sandbox,
     )
@@ -202,7 +203,7 @@ def prepare(settings: Settings, job: Job, source, release) -> Prepared:
 
 
 def _inputs_for(assignment: str, qid: str, book: Book) -> tuple:
-    q = next(q for q in lesson_for(assignment).QUESTIONS if q.qid == qid)
+    q = lesson_for(assignment).question(qid)
     return q.inputs(book.observable())
 
 
@@ -241,12 +242,12 @@ def run(settings: Settings, prep: Prepared) -> dict:
         watchdog.cancel()
         _kill(prep.km)
     try:
-        results = protocol.read_results(prep.scratch / "grading")
+        results = wire.read_results(prep.scratch / "grading")
     except ValueError as exc:
         results, status, detail = {}, FAILED, str(exc)
     questions = [
         _judge(q, prep.cases[q.qid], results, crashed=status in (TIMED_OUT, KERNEL_DIED))
-        for q in lesson_for(job.assignment).QUESTIONS
+        for q in lesson_for(job.assignment).questions
     ]
     record = {**base, "status": status, "detail": detail, "questions": [f.as_dict() for f in questions]}
     record["notebook_json"] = nbformat.writes(prep.notebook)
@@ -291,7 +292,7 @@ def _judge(q, books: list[tuple[str, Book]], results: dict, crashed: bool) -> Fe
             return Feedback(q.qid, q.title, Outcome.NOT_ATTEMPTED, f"Not graded: {why}.", 0.0, q.points, None, True)
         attempt = Attempt(
             str(record.get("status", "")),
-            protocol.decode(record.get("result")) if record.get("status") == "ok" else None,
+            wire.decode(record.get("result")) if record.get("status") == "ok" else None,
             str(record.get("detail", ""))[:300],
         )
         hidden = label != "your book"

@@ -18,7 +18,7 @@ _COLOUR = {"correct": "#1a7f37", "incorrect": "#b42318", "not attempted": "#6b59
 
 def grades_table(records: list[dict], assignment: str) -> pd.DataFrame:
     """One row per trainee: status, each question's points, total; failures show no scores, never zeros."""
-    questions = lesson_for(assignment).QUESTIONS
+    questions = lesson_for(assignment).questions
     rows = []
     for r in sorted(records, key=lambda r: (r["trainee"], r["notebook"])):
         scored = r["status"] in SCORED
@@ -68,7 +68,7 @@ def feedback_page(record: dict, assignment: str) -> str:
 
 def cohort_figures(table: pd.DataFrame, records: list[dict], assignment: str) -> list[go.Figure]:
     """Score distribution, success rate per question, misconceptions hit, and submission statuses."""
-    questions = lesson_for(assignment).QUESTIONS
+    questions = lesson_for(assignment).questions
     scored = table[table["status"].isin(SCORED)]
     figs = []
     hist = go.Figure(go.Histogram(x=scored["total"], nbinsx=int(table["max_total"].max()) + 1, marker_color="#1565c0"))

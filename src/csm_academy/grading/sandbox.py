@@ -23,7 +23,7 @@ from jupyter_client import AsyncKernelManager
 
 WARM_IMPORTS = (
     "import importlib as _il\n"
-    "for _m in ('numpy', 'pandas', 'csm_academy.lessons.registry', 'csm_academy.grading.protocol'):\n"
+    "for _m in ('numpy', 'pandas', 'csm_academy.lessons.registry', 'csm_academy.questions.wire'):\n"
     "    _il.import_module(_m)\n"
     "import csm_academy.lessons.registry as _r\n"
     "try:\n"

@@ -1,1 +1,4 @@
-"""One module per lesson, each holding only that lesson's questions and the data views it hands out."""
+"""Course content: one folder per module (handouts, references, misconceptions, questions, teaching helpers).
+
+Each folder declares one ``Lesson``; ``registry.py`` lists them. Nothing here is imported by the engine.
+"""

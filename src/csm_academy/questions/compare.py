@@ -1,4 +1,9 @@
-"""How an answer is coerced and compared: coercion first, so objects that claim to equal anything fail."""
+"""How an answer is coerced and compared: coercion first, so objects that claim to equal anything fail.
+
+The engine's comparators are generic (numbers, labels, tables, one value per row, a chosen set of ids).
+A lesson that needs its own (a forecast judged by what happened, flags judged by F1) defines it in its
+own folder as a subclass of ``Comparator``, and its bars as subclasses of ``Bar``.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,51 @@ class WrongShape(ValueError):
     """The answer is not the kind of thing the question asks for; the message says what was expected."""
 
 
+class Comparator:
+    """How one kind of answer is coerced and compared; every comparator is a frozen dataclass subclass.
+
+    ``coerce`` rebuilds an answer (or a reference) as plain values, raising ``WrongShape`` with what was
+    expected; ``same`` compares two coerced values; ``explain`` may add figures to a miss ("" by default).
+    """
+
+    what: str
+
+    def coerce(self, value: Any) -> Any:
+        """The answer rebuilt as plain values, or ``WrongShape``."""
+        raise NotImplementedError
+
+    def same(self, got: Any, expected: Any) -> bool:
+        """Whether a coerced answer matches a coerced reference (or meets a bar)."""
+        raise NotImplementedError
+
+    def explain(self, got: Any, expected: Any) -> str:
+        """Figures that say how far a wrong answer was from what was needed; empty when there are none."""
+        return ""
+
+
+class Bar:
+    """What a judgement answer is held to on one book, built grader side from the book's hidden truth.
+
+    A comparator passes a bar through ``coerce`` unchanged and judges an answer against it in ``same``.
+    """
+
+
+class SelectionBar(Bar):
+    """A bar for a chosen set of ids: the rules a choice must keep, and the value a choice keeps."""
+
+    bar: float  # what a valid choice must keep to pass
+
+    def kept(self, choice: tuple[int, ...]) -> float:
+        """What a valid choice keeps (dollars of ARR)."""
+        raise NotImplementedError
+
+    def broken_rule(self, choice: tuple[int, ...]) -> str | None:
+        """The first rule the choice breaks, or None."""
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Number:
+class Number(Comparator):
     """A plain number (a share such as 0.92, or dollars), compared with a tolerance."""
 
     rel: float = 1e-6
@@ -27,11 +75,11 @@ class Number:
     def coerce(self, value: Any) -> float:
         """Turn the answer into a Python float, or say what was expected."""
         if isinstance(value, bool | np.bool_) or value is None or isinstance(value, str):
-            raise WrongShape(f"should be {self.what}, but it is {_describe(value)}")
+            raise WrongShape(f"should be {self.what}, but it is {describe(value)}")
         if isinstance(value, pd.Series | pd.DataFrame | np.ndarray) and np.size(value) == 1:
             value = np.asarray(value).ravel()[0]
         if not isinstance(value, Real | np.number):
-            raise WrongShape(f"should be {self.what}, but it is {_describe(value)}")
+            raise WrongShape(f"should be {self.what}, but it is {describe(value)}")
         out = float(value)  # a real float: a custom __eq__ on the answer can no longer answer for it
         if math.isnan(out) or math.isinf(out):
             raise WrongShape(f"should be {self.what}, but it is {out}")
@@ -43,7 +91,7 @@ class Number:
 
 
 @dataclass(frozen=True)
-class Label:
+class Label(Comparator):
     """A short text answer, such as a segment name; compared exactly after trimming."""
 
     what: str = "a segment name"
@@ -51,7 +99,7 @@ class Label:
     def coerce(self, value: Any) -> str:
         """Turn the answer into a plain string."""
         if not isinstance(value, str | np.str_):
-            raise WrongShape(f"should be {self.what} (text), but it is {_describe(value)}")
+            raise WrongShape(f"should be {self.what} (text), but it is {describe(value)}")
         return str(value).strip()
 
     def same(self, got: Any, expected: Any) -> bool:
@@ -60,7 +108,7 @@ class Label:
 
 
 @dataclass(frozen=True)
-class Figures:
+class Figures(Comparator):
     """A set of named figures (a dict or a Series), e.g. the lines of an ARR bridge."""
 
     keys: tuple[str, ...]
@@ -73,7 +121,7 @@ class Figures:
         if isinstance(value, pd.Series):
             value = value.to_dict()
         if not isinstance(value, Mapping):
-            raise WrongShape(f"should be {self.what} (a dict or a pandas Series), but it is {_describe(value)}")
+            raise WrongShape(f"should be {self.what} (a dict or a pandas Series), but it is {describe(value)}")
         missing = [k for k in self.keys if k not in value]
         if missing:
             raise WrongShape(f"is missing {', '.join(repr(k) for k in missing)}")
@@ -86,7 +134,7 @@ class Figures:
 
 
 @dataclass(frozen=True)
-class Table:
+class Table(Comparator):
     """A table with one row per group and the given numeric columns."""
 
     columns: tuple[str, ...]
@@ -97,7 +145,7 @@ class Table:
     def coerce(self, value: Any) -> pd.DataFrame:
         """Turn the answer into a float DataFrame indexed by group name, columns in order."""
         if not isinstance(value, pd.DataFrame):
-            raise WrongShape(f"should be {self.what} (a pandas DataFrame), but it is {_describe(value)}")
+            raise WrongShape(f"should be {self.what} (a pandas DataFrame), but it is {describe(value)}")
         missing = [c for c in self.columns if c not in value.columns]
         if missing:
             raise WrongShape(f"is missing the column(s) {', '.join(repr(c) for c in missing)}")
@@ -127,7 +175,7 @@ class Table:
         )
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     if value is None:
         return "None (nothing was returned)"
     if isinstance(value, bool | np.bool_):
@@ -143,11 +191,8 @@ def _describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-# --- Comparators added for module 2 (health-score calibration) ----------------------------------------
-
-
 @dataclass(frozen=True)
-class PerAccount:
+class PerAccount(Comparator):
     """One number per account (a Series or dict keyed by account_id), compared with a tolerance."""
 
     rel: float = 1e-6
@@ -156,8 +201,8 @@ class PerAccount:
 
     def coerce(self, value: Any) -> pd.Series:
         """A float Series indexed by account_id and sorted by it, or WrongShape."""
-        value = _one_series(value, self.what)
-        ids = _whole_ids(value.index, "account_id", example=" such as 10001", noun="account")
+        value = one_series(value, self.what)
+        ids = whole_ids(value.index, "account_id", example=" such as 10001", noun="account")
         raw = value.to_numpy()
         if any(isinstance(v, bool | np.bool_) for v in raw):
             raise WrongShape(f"should be {self.what}: numbers, not True/False")
@@ -182,19 +227,19 @@ class PerAccount:
 
 
 @dataclass(frozen=True)
-class PerAccountLabels:
+class PerAccountLabels(Comparator):
     """A short text label per account (a Series or dict keyed by account_id); compared exactly."""
 
     what: str = "a label per account"
 
     def coerce(self, value: Any) -> dict[int, str]:
         """A dict from account_id to trimmed label, sorted by account_id, or WrongShape."""
-        value = _one_series(value, self.what)
-        ids = _whole_ids(value.index, "account_id", example=" such as 10001", noun="account")
+        value = one_series(value, self.what)
+        ids = whole_ids(value.index, "account_id", example=" such as 10001", noun="account")
         labels = []
         for v in value.to_numpy():
             if not isinstance(v, str | np.str_):
-                raise WrongShape(f"should be {self.what} (text), but one value is {_describe(v)}")
+                raise WrongShape(f"should be {self.what} (text), but one value is {describe(v)}")
             labels.append(str(v).strip())
         return dict(sorted(zip((int(i) for i in ids), labels, strict=True)))
 
@@ -204,7 +249,7 @@ class PerAccountLabels:
 
 
 @dataclass(frozen=True)
-class ByGroup:
+class ByGroup(Comparator):
     """One number per named group (a Series, dict or one-column table), e.g. a churn rate per band."""
 
     rel: float = 1e-6
@@ -213,7 +258,7 @@ class ByGroup:
 
     def coerce(self, value: Any) -> dict[str, float]:
         """A dict from group name to float, sorted by name, or WrongShape."""
-        value = _one_series(value, self.what)
+        value = one_series(value, self.what)
         number = Number(what=f"{self.what}: a number for each group")
         out: dict[str, float] = {}
         for key, v in value.items():
@@ -230,48 +275,7 @@ class ByGroup:
         return all(math.isclose(got[k], expected[k], rel_tol=self.rel, abs_tol=self.abs) for k in expected)
 
 
-@dataclass(frozen=True)
-class RankingBar:
-    """What a score is judged against on one book: who churned, and the AUC range that counts as a match.
-
-    ``mode="auc"`` matches a score whose AUC lies in [low, high]; ``mode="accounts"`` matches a score
-    that does not give exactly one value for each of these accounts.
-    """
-
-    churned: pd.Series  # bool, indexed by account_id, sorted
-    low: float = 0.0
-    high: float = 1.0
-    mode: str = "auc"
-
-
-@dataclass(frozen=True)
-class RanksChurners:
-    """A health score per account, judged by how well it ranks churners below renewers (AUC)."""
-
-    what: str = "one health score per account"
-
-    def coerce(self, value: Any) -> pd.Series | RankingBar:
-        """A bar passes through; an answer becomes a float Series indexed by account_id."""
-        if isinstance(value, RankingBar):
-            return value
-        return PerAccount(what=self.what).coerce(value)
-
-    def same(self, got: Any, bar: Any) -> bool:
-        """Whether the score ``got`` meets ``bar`` (a bar is never itself an answer)."""
-        from csm_academy.metrics.health import auc
-
-        if not isinstance(got, pd.Series) or not isinstance(bar, RankingBar):
-            return False
-        covers = got.index.equals(bar.churned.index)
-        if bar.mode == "accounts":
-            return not covers
-        return covers and bar.low <= auc(got, bar.churned) <= bar.high
-
-
-# --- Comparators added for module 3 (expansion qualification) ----------------------------------------
-
-
-def _whole_ids(index: Any, key: str, *, example: str = "", noun: str = "") -> pd.Index:
+def whole_ids(index: Any, key: str, *, example: str = "", noun: str = "") -> pd.Index:
     """Row ids (account_id, opportunity_id) as whole numbers, whatever form they arrive in, or WrongShape."""
     try:
         ids = pd.to_numeric(pd.Series(list(index), dtype=object), errors="raise")
@@ -286,14 +290,14 @@ def _whole_ids(index: Any, key: str, *, example: str = "", noun: str = "") -> pd
     return out
 
 
-def _one_series(value: Any, what: str) -> pd.Series:
+def one_series(value: Any, what: str) -> pd.Series:
     """A Series from a Series, a dict or a one-column table, or WrongShape."""
     if isinstance(value, pd.DataFrame) and value.shape[1] == 1:
         value = value.iloc[:, 0]
     if isinstance(value, Mapping):
         value = pd.Series(dict(value), dtype=object)
     if not isinstance(value, pd.Series):
-        raise WrongShape(f"should be {what} (a pandas Series or a dict), but it is {_describe(value)}")
+        raise WrongShape(f"should be {what} (a pandas Series or a dict), but it is {describe(value)}")
     return value
 
 
@@ -301,7 +305,7 @@ _PER_ROW_KINDS = ("number", "count", "flag", "label")
 
 
 @dataclass(frozen=True)
-class PerRow:
+class PerRow(Comparator):
     """One value per row id (e.g. per opportunity_id): a number, a count, True/False, or a label.
 
     Values are rebuilt as plain floats, ints, bools or lower-case strings before comparing, so an object
@@ -320,8 +324,8 @@ class PerRow:
 
     def coerce(self, value: Any) -> pd.Series:
         """A Series of plain values indexed by whole-number ids and sorted by them, or WrongShape."""
-        series = _one_series(value, self.what)
-        ids = _whole_ids(series.index, self.key)
+        series = one_series(value, self.what)
+        ids = whole_ids(series.index, self.key)
         values = [self._one(v) for v in series.to_numpy(dtype=object)]
         dtype = {"number": float, "count": "int64", "flag": bool, "label": object}[self.kind]
         return pd.Series(values, index=ids, dtype=dtype).sort_index()
@@ -329,11 +333,11 @@ class PerRow:
     def _one(self, v: Any) -> Any:
         if self.kind == "flag":
             if not isinstance(v, bool | np.bool_):
-                raise WrongShape(f"should be {self.what}: True or False, but one value is {_describe(v)}")
+                raise WrongShape(f"should be {self.what}: True or False, but one value is {describe(v)}")
             return bool(v)
         if self.kind == "label":
             if not isinstance(v, str | np.str_):
-                raise WrongShape(f"should be {self.what} (text), but one value is {_describe(v)}")
+                raise WrongShape(f"should be {self.what} (text), but one value is {describe(v)}")
             return str(v).strip().lower()
         number = Number(what=self.what).coerce(v)
         if self.kind == "count":
@@ -354,63 +358,30 @@ class PerRow:
 
 
 @dataclass(frozen=True)
-class ChoiceBar:
-    """What a chosen set of opportunities is judged against on one book (the reference's answer).
-
-    ``durable`` is the ARR each opportunity in the pipeline kept after its next renewal; ``barred`` the
-    opportunities the rules forbid working; a choice passes when it keeps at least ``bar`` dollars.
-    """
-
-    durable: Mapping[int, float]
-    capacity: int
-    barred: frozenset[int]
-    bar: float
-
-    def kept(self, choice: tuple[int, ...]) -> float:
-        """Durable ARR a valid choice keeps."""
-        return float(sum(self.durable[i] for i in choice))
-
-    def broken_rule(self, choice: tuple[int, ...]) -> str | None:
-        """The first rule a choice breaks: 'not_in_pipeline', 'over_capacity' or 'barred', else None."""
-        if any(i not in self.durable for i in choice):
-            return "not_in_pipeline"
-        if len(choice) > self.capacity:
-            return "over_capacity"
-        if any(i in self.barred for i in choice):
-            return "barred"
-        return None
-
-
-@dataclass(frozen=True)
 class BrokenRule:
     """A known wrong answer that is a whole family of choices: every choice breaking ``rule`` on ``bar``.
 
-    ``bar`` is a ``ChoiceBar`` or any bar with the same ``broken_rule`` and ``kept`` (a ``HoursBar``).
+    ``bar`` is any ``SelectionBar``.
     """
 
     rule: str
-    bar: Any
-
-
-def _is_bar(value: Any) -> bool:
-    """A bar a choice is judged against: it names the rules a choice breaks and what a choice keeps."""
-    return not isinstance(value, BrokenRule) and hasattr(value, "broken_rule") and hasattr(value, "kept")
+    bar: SelectionBar
 
 
 @dataclass(frozen=True)
-class Choice:
+class Choice(Comparator):
     """A chosen set of ids (a list, set, array or Series of opportunity ids), judged by what it kept.
 
-    Two choices are the same when they hold the same ids; a choice meets a ``ChoiceBar`` when it breaks
+    Two choices are the same when they hold the same ids; a choice meets a ``SelectionBar`` when it breaks
     none of its rules and keeps at least its bar; it matches a ``BrokenRule`` when it breaks that rule.
     """
 
     key: str = "opportunity_id"
     what: str = "a list of opportunity ids"
 
-    def coerce(self, value: Any) -> tuple[int, ...] | ChoiceBar | BrokenRule:
+    def coerce(self, value: Any) -> tuple[int, ...] | SelectionBar | BrokenRule:
         """Bars and broken rules pass through; an answer becomes a sorted tuple of distinct whole ids."""
-        if _is_bar(value) or isinstance(value, BrokenRule):
+        if isinstance(value, SelectionBar | BrokenRule):
             return value
         if isinstance(value, pd.DataFrame):
             if self.key not in value.columns:
@@ -419,11 +390,11 @@ class Choice:
         if isinstance(value, pd.Series | pd.Index | np.ndarray):
             value = list(np.asarray(value, dtype=object).ravel())
         if not isinstance(value, list | tuple | set | frozenset):
-            raise WrongShape(f"should be {self.what}, but it is {_describe(value)}")
+            raise WrongShape(f"should be {self.what}, but it is {describe(value)}")
         ids = []
         for v in value:
             if isinstance(v, bool | np.bool_) or not isinstance(v, Real | np.number):
-                raise WrongShape(f"should be {self.what}, but one item is {_describe(v)}")
+                raise WrongShape(f"should be {self.what}, but one item is {describe(v)}")
             number = float(v)
             if not math.isfinite(number) or number != round(number):
                 raise WrongShape(f"should be {self.what} (whole numbers), but one item is {number:g}")
@@ -436,218 +407,8 @@ class Choice:
         """Whether ``got`` meets the bar, breaks the named rule, or equals another choice."""
         if not isinstance(got, tuple):
             return False
-        if _is_bar(expected):
+        if isinstance(expected, SelectionBar):
             return expected.broken_rule(got) is None and expected.kept(got) >= expected.bar - 0.5
         if isinstance(expected, BrokenRule):
             return expected.bar.broken_rule(got) == expected.rule
         return isinstance(expected, tuple) and got == expected
-
-
-# --- Comparators added for module 4 (save-or-let-go and renewal triage) --------------------------------
-
-_CALLS = ("commit", "likely", "at-risk", "lost")
-
-
-@dataclass(frozen=True)
-class TriageBar:
-    """What a renewal forecast is judged against on one book (grader side: it holds who churned).
-
-    A forecast passes when it calls every account in the pipeline, breaks none of the triage rules, and
-    its balanced accuracy in ARR reaches ``bar``. With ``rule`` set, the bar stands for a known wrong
-    family instead: every forecast that breaks that rule.
-    """
-
-    arr_due: pd.Series  # float, indexed by account_id, sorted
-    churned: pd.Series  # bool, same index
-    health: pd.Series  # the dashboard health score, same index
-    bar: float
-    reference: Mapping[str, float]  # the course triage's scores on this book, for the feedback
-    rule: str | None = None
-
-    def scores(self, calls: pd.Series) -> dict[str, float]:
-        """Surprise share, false-alarm share and balanced accuracy of ``calls``."""
-        from csm_academy.metrics.renewal import forecast_scores
-
-        return forecast_scores(calls, self.arr_due, self.churned)
-
-    def broken_rule(self, calls: pd.Series) -> str | None:
-        """'accounts' (not one call per account), 'one_call' (everything alike), 'health_only', or None."""
-        from csm_academy.metrics.renewal import follows_one_signal
-
-        if not calls.index.equals(self.arr_due.index):
-            return "accounts"
-        if calls.nunique() <= 1:
-            return "one_call"
-        if follows_one_signal(calls, self.health):
-            return "health_only"
-        return None
-
-
-@dataclass(frozen=True)
-class Forecast:
-    """A forecast call per account_id ('commit', 'likely', 'at-risk' or 'lost'), judged by what happened."""
-
-    what: str = "a call per account_id: 'commit', 'likely', 'at-risk' or 'lost'"
-
-    def coerce(self, value: Any) -> pd.Series | TriageBar:
-        """A bar passes through; an answer becomes a Series of known calls indexed by account_id."""
-        if isinstance(value, TriageBar):
-            return value
-        calls = PerRow(kind="label", key="account_id", what=self.what).coerce(value)
-        unknown = sorted(set(calls) - set(_CALLS))
-        if unknown:
-            raise WrongShape(f"should use only the calls {', '.join(_CALLS)}, but it has {unknown[0]!r}")
-        return calls
-
-    def same(self, got: Any, expected: Any) -> bool:
-        """Whether ``got`` meets the bar, breaks the bar's named rule, or equals another forecast."""
-        if not isinstance(got, pd.Series):
-            return False
-        if isinstance(expected, TriageBar):
-            broken = expected.broken_rule(got)
-            if expected.rule is not None:
-                return broken == expected.rule
-            return broken is None and expected.scores(got)["balanced_accuracy"] >= expected.bar - 1e-9
-        return isinstance(expected, pd.Series) and got.index.equals(expected.index) and bool((got == expected).all())
-
-    def explain(self, got: Any, expected: Any) -> str:
-        """The forecast's figures next to the bar, in words."""
-        if not isinstance(got, pd.Series) or not isinstance(expected, TriageBar) or expected.broken_rule(got):
-            return ""
-        s, ref = expected.scores(got), expected.reference
-        return (
-            f" Your calls missed {s['surprise_share']:.0%} of the ARR that churned and raised false alarms on "
-            f"{s['false_alarm_share']:.0%} of the ARR that stayed: balanced accuracy {s['balanced_accuracy']:.0%}, "
-            f"where {expected.bar:.0%} was needed (the course's triage: {ref['balanced_accuracy']:.0%}, missing "
-            f"{ref['surprise_share']:.0%} of churned ARR)."
-        )
-
-
-@dataclass(frozen=True)
-class FlagBar:
-    """Flags judged against the hidden truth of one book: F1 (catching the real cases without crying wolf)."""
-
-    truth: pd.Series  # bool, indexed by account_id, sorted
-    bar: float
-    reference_f1: float
-
-    def f1(self, flags: pd.Series) -> float:
-        """F1 of ``flags`` against the truth: twice the hits over flags plus real cases."""
-        hits = int((flags & self.truth).sum())
-        total = int(flags.sum()) + int(self.truth.sum())
-        return 2 * hits / total if total else 1.0
-
-
-@dataclass(frozen=True)
-class Flags:
-    """True/False per account_id, judged by how well it finds the hidden truth (or equal to other flags)."""
-
-    key: str = "account_id"
-    what: str = "True or False per account_id"
-
-    def coerce(self, value: Any) -> pd.Series | FlagBar:
-        """A bar passes through; an answer becomes a bool Series indexed by account_id."""
-        if isinstance(value, FlagBar):
-            return value
-        return PerRow(kind="flag", key=self.key, what=self.what).coerce(value)
-
-    def same(self, got: Any, expected: Any) -> bool:
-        """Whether ``got`` covers the same accounts and reaches the bar, or equals other flags."""
-        if not isinstance(got, pd.Series):
-            return False
-        if isinstance(expected, FlagBar):
-            return got.index.equals(expected.truth.index) and expected.f1(got) >= expected.bar - 1e-9
-        return isinstance(expected, pd.Series) and got.index.equals(expected.index) and bool((got == expected).all())
-
-    def explain(self, got: Any, expected: Any) -> str:
-        """How many real cases the flags caught, and how many flags were wrong, in words."""
-        if not isinstance(got, pd.Series) or not isinstance(expected, FlagBar):
-            return ""
-        if not got.index.equals(expected.truth.index):
-            return f" Give one True/False for every {self.key} in the table, no more and no fewer."
-        hits = int((got & expected.truth).sum())
-        flagged, real = int(got.sum()), int(expected.truth.sum())
-        return (
-            f" Your flags caught {hits} of {real} mis-sold accounts, and {flagged - hits} of your {flagged} flags "
-            f"were accounts that fit: F1 {expected.f1(got):.3f}, where {expected.bar:.3f} was needed (the course's "
-            f"rule: {expected.reference_f1:.3f})."
-        )
-
-
-@dataclass(frozen=True)
-class HoursBar:
-    """What a save plan is judged against on one book: expected ARR each save keeps, hours, the budget.
-
-    ``value`` comes from the hidden truth (how likely each account was to churn and whether a save could
-    work); ``barred`` are accounts with a fit gap, where the course's rule is a clean exit, not a save.
-    """
-
-    value: Mapping[int, float]
-    hours: Mapping[int, int]
-    budget: int
-    barred: frozenset[int]
-    bar: float
-    best: float
-
-    def kept(self, plan: tuple[int, ...]) -> float:
-        """Expected ARR a valid plan keeps."""
-        return float(sum(self.value[i] for i in plan))
-
-    def broken_rule(self, plan: tuple[int, ...]) -> str | None:
-        """'not_on_desk', 'over_budget' or 'fit_gap', else None."""
-        if any(i not in self.value for i in plan):
-            return "not_on_desk"
-        if sum(self.hours[i] for i in plan) > self.budget:
-            return "over_budget"
-        if any(i in self.barred for i in plan):
-            return "fit_gap"
-        return None
-
-
-@dataclass(frozen=True)
-class SavePlan(Choice):
-    """A list of account ids to spend save hours on, judged by the ARR the plan can be expected to keep."""
-
-    key: str = "account_id"
-    what: str = "a list of account ids"
-
-    def explain(self, got: Any, expected: Any) -> str:
-        """The plan's expected kept ARR against the best plan and the bar, in dollars."""
-        if not isinstance(got, tuple) or not isinstance(expected, HoursBar) or expected.broken_rule(got):
-            return ""
-        used = sum(expected.hours[i] for i in got)
-        return (
-            f" Your plan uses {used} of {expected.budget} hours and can be expected to keep "
-            f"{expected.kept(got):,.0f} dollars of ARR; the best plan keeps {expected.best:,.0f} and "
-            f"{expected.bar:,.0f} was needed."
-        )
-
-
-@dataclass(frozen=True)
-class UsesLabel:
-    """A known wrong family of labelled answers: any answer that uses ``word`` in one of its labels."""
-
-    word: str
-
-
-@dataclass(frozen=True)
-class Levers(PerRow):
-    """A save lever per account_id, compared exactly; a ``UsesLabel`` matches any answer using its word."""
-
-    kind: str = "label"
-    key: str = "account_id"
-    what: str = "a lever per account_id"
-
-    def coerce(self, value: Any) -> Any:
-        """A family passes through; an answer becomes lower-case labels indexed by account_id."""
-        if isinstance(value, UsesLabel):
-            return value
-        return super().coerce(value)
-
-    def same(self, got: Any, expected: Any) -> bool:
-        """Equal labels on the same ids, or (against a family) any label containing its word."""
-        if not isinstance(got, pd.Series):
-            return False
-        if isinstance(expected, UsesLabel):
-            return bool(got.astype(str).str.contains(expected.word, regex=False).any())
-        return isinstance(expected, pd.Series) and super().same(got, expected)

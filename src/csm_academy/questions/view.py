@@ -25,7 +25,7 @@ def _user_namespace() -> dict[str, Any]:
 
 
 def _grading() -> bool:
-    from csm_academy.grading.protocol import grading_dir
+    from csm_academy.questions.wire import grading_dir
 
     return grading_dir() is not None
 
@@ -124,22 +124,22 @@ def grade_hidden(
     q = questions.question(qid)
     if answer is _MISSING:
         answer = _user_namespace().get(q.answer, _MISSING)
-    from csm_academy.grading import protocol
+    from csm_academy.questions import wire
 
-    folder = protocol.grading_dir()
+    folder = wire.grading_dir()
     if folder is not None:
         # Under `csm-academy grade`: only run the answer on the grader's hidden inputs and hand the raw
         # results out; the grader compares them outside this kernel.
-        for label, args in protocol.read_cases(folder).get(qid, []):
+        for label, args in wire.read_cases(folder).get(qid, []):
             attempt = q.run(answer, lambda args=args: args)
-            protocol.append_result(
+            wire.append_result(
                 folder,
                 {
                     "qid": qid,
                     "label": label,
                     "status": attempt.status,
                     "detail": attempt.detail,
-                    "result": protocol.encode(attempt.result) if attempt.status == "ok" else None,
+                    "result": wire.encode(attempt.result) if attempt.status == "ok" else None,
                 },
             )
         _display(f"{q.title}: answer recorded for grading.")

@@ -14,32 +14,26 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from csm_academy.book import situations as S
 from csm_academy.book import variants as V
 from csm_academy.book.book import Book
-from csm_academy.lessons.books import exercise_book
-from csm_academy.lessons.views import applied, plain_text
-from csm_academy.metrics import expansion as X
-from csm_academy.metrics import health as H
-from csm_academy.metrics import renewal as M
-from csm_academy.questions.compare import (
-    BrokenRule,
-    Figures,
+from csm_academy.lessons.save_or_let_go.compare import (
     FlagBar,
     Flags,
     Forecast,
     HoursBar,
-    Label,
     Levers,
-    Number,
-    PerRow,
     SavePlan,
-    Table,
     TriageBar,
     UsesLabel,
 )
+from csm_academy.lessons.views import applied, plain_text
+from csm_academy.metrics import expansion as X
+from csm_academy.metrics import health as H
+from csm_academy.metrics import renewal as M
+from csm_academy.metrics import situations as S
+from csm_academy.questions.compare import BrokenRule, Figures, Label, Number, PerRow, Table
+from csm_academy.questions.lesson import Lesson, pick
 from csm_academy.questions.question import Misconception, Question
-from csm_academy.questions.view import QuestionSet
 
 ASSIGNMENT = "04_save_or_let_go"
 #: The triage question's bar: balanced accuracy (in ARR) within this much of the course's triage on the same book.
@@ -512,10 +506,6 @@ MISCONCEPTIONS: dict[str, Misconception] = {
 }
 
 
-def _pick(*ids: str) -> tuple[Misconception, ...]:
-    return tuple(MISCONCEPTIONS[i] for i in ids)
-
-
 # --- Edge cases for hidden tests: unusual books, each still a consistent book ---------------------
 
 _NO_ENTERPRISE = ("no Enterprise accounts", V.without_segment("Enterprise"))
@@ -541,7 +531,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_renewal_inputs,
         reference=applied(_renewal_inputs, M.forecast_vs_outcome),
         compare=Table(columns=M.FATES, abs=0.5, rel=0, what="a table with one row per call"),
-        misconceptions=_pick("forecast_counted_accounts", "forecast_used_arr_after"),
+        misconceptions=pick(MISCONCEPTIONS, "forecast_counted_accounts", "forecast_used_arr_after"),
         hints=(
             "Rows are the CSM's calls, columns what the renewal came to; each cell is money at stake.",
             "Map outcome 'expanded' to 'renewed', then pivot arr_due by csm_forecast (rows) and that fate "
@@ -559,7 +549,9 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_renewal_inputs,
         reference=applied(_renewal_inputs, M.surprises),
         compare=Figures(keys=(M.CALLED_SAFE_CHURNED, M.CALLED_LOST_RENEWED), abs=0.5, what="two dollar figures"),
-        misconceptions=_pick("surprise_used_arr_after", "surprise_commit_only", "surprise_at_risk_as_lost"),
+        misconceptions=pick(
+            MISCONCEPTIONS, "surprise_used_arr_after", "surprise_commit_only", "surprise_at_risk_as_lost"
+        ),
         hints=(
             "Two mistakes in opposite directions: money called safe that left, and money given up that stayed.",
             "called_safe_churned: arr_due where csm_forecast is commit or likely and outcome is churned. "
@@ -577,7 +569,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_pipe_inputs,
         reference=triage_bar,
         compare=Forecast(),
-        misconceptions=_pick("triage_wrong_accounts", "triage_one_call", "triage_on_health_alone"),
+        misconceptions=pick(MISCONCEPTIONS, "triage_wrong_accounts", "triage_one_call", "triage_on_health_alone"),
         hints=(
             "Churn here comes from unmet outcomes, lost champions (worst when single-threaded), absent buyers, "
             "competitors and bad fit. Logins are not on that list.",
@@ -595,7 +587,8 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_pipe_inputs,
         reference=fit_bar,
         compare=Flags(),
-        misconceptions=_pick(
+        misconceptions=pick(
+            MISCONCEPTIONS,
             "fit_gap_any_feature_request",
             "fit_gap_industry_alone",
             "fit_gap_slow_onboarding_alone",
@@ -617,7 +610,9 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_plan_inputs,
         reference=plan_bar,
         compare=SavePlan(),
-        misconceptions=_pick("save_not_on_desk", "save_over_budget", "save_biggest_first", "save_regardless_of_fit"),
+        misconceptions=pick(
+            MISCONCEPTIONS, "save_not_on_desk", "save_over_budget", "save_biggest_first", "save_regardless_of_fit"
+        ),
         hints=(
             "Savable first: the fit is right and someone can still sponsor the renewal. Then the money: "
             "ARR at stake for each hour of effort.",
@@ -634,7 +629,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_desk_inputs,
         reference=applied(_desk_inputs, M.lever),
         compare=Levers(what="'clean exit', 'rebuild sponsorship' or 'close the value gap' per account_id"),
-        misconceptions=_pick("discount_as_lever", "lever_takes_customer_at_their_word"),
+        misconceptions=pick(MISCONCEPTIONS, "discount_as_lever", "lever_takes_customer_at_their_word"),
         hints=(
             "The evidence picks the lever, not what the customer says: fit first, then sponsorship, then value.",
             "fit_gap True: 'clean exit'. Otherwise champion gone or buyer not met in 90 days "
@@ -651,7 +646,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_claim_inputs,
         reference=applied(_claim_inputs, M.real_saves),
         compare=PerRow(kind="flag", key="account_id", what="True or False per account_id"),
-        misconceptions=_pick("every_claim_is_a_save", "save_never_at_risk"),
+        misconceptions=pick(MISCONCEPTIONS, "every_claim_is_a_save", "save_never_at_risk"),
         hints=(
             "Three things make a save: someone acted, the account stayed, and it was really at risk.",
             "save_play_run is True, outcome is not 'churned', and triage_call (not csm_forecast) is "
@@ -661,15 +656,6 @@ QUESTIONS: tuple[Question, ...] = (
         edge_cases=(_NO_ENTERPRISE,),
     ),
 )
-
-
-def exercise() -> QuestionSet:
-    """The graded exercise's questions, bound to this trainee's book.
-
-    The book keeps its truth so that ``check()`` can judge the triage, fit and plan answers on it;
-    scores come only from unseen books, judged outside the kernel by ``csm-academy grade``.
-    """
-    return QuestionSet(QUESTIONS, exercise_book(ASSIGNMENT, with_truth=True), graded=True)
 
 
 # --- Practice in the teaching notebook (solutions allowed) ---------------------------------------
@@ -739,9 +725,17 @@ PRACTICE: tuple[Question, ...] = (
 )
 
 
-def practice(book: Book) -> QuestionSet:
-    """The teaching notebook's practice questions, bound to the teaching book; solutions allowed."""
-    return QuestionSet(PRACTICE, book, graded=False)
+LESSON = Lesson(
+    assignment=ASSIGNMENT,
+    seed=4404,
+    questions=QUESTIONS,
+    misconceptions=MISCONCEPTIONS,
+    practice_questions=PRACTICE,
+    accounts=2000,
+    check_with_truth=True,
+)
+exercise = LESSON.exercise
+practice = LESSON.practice
 
 
 # --- Teaching helpers: the forecast audited, strategies side by side, the three scenarios -------------

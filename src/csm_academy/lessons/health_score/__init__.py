@@ -9,18 +9,11 @@ import pandas as pd
 
 from csm_academy.book import variants as V
 from csm_academy.book.book import Book
-from csm_academy.lessons.books import exercise_book
+from csm_academy.lessons.health_score.compare import RankingBar, RanksChurners
 from csm_academy.metrics import health as H
-from csm_academy.questions.compare import (
-    ByGroup,
-    Number,
-    PerAccount,
-    PerAccountLabels,
-    RankingBar,
-    RanksChurners,
-)
+from csm_academy.questions.compare import ByGroup, Number, PerAccount, PerAccountLabels
+from csm_academy.questions.lesson import Lesson, pick
 from csm_academy.questions.question import Misconception, Question
-from csm_academy.questions.view import QuestionSet
 
 ASSIGNMENT = "02_health_score_calibration"
 #: The weights behind the dashboard's health score (login-heavy, as many teams start out).
@@ -426,10 +419,6 @@ MISCONCEPTIONS: dict[str, Misconception] = {
 }
 
 
-def _pick(*ids: str) -> tuple[Misconception, ...]:
-    return tuple(MISCONCEPTIONS[i] for i in ids)
-
-
 # --- Edge cases for hidden tests: unusual books, each still a consistent book ---------------------
 
 
@@ -483,8 +472,12 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_composite_inputs,
         reference=lambda book: composite_of(*_composite_inputs(book)),
         compare=PerAccount(what="one score per account, indexed by account_id"),
-        misconceptions=_pick(
-            "weights_not_normalised", "weights_divided_by_100", "equal_weights", "rounded_like_the_dashboard"
+        misconceptions=pick(
+            MISCONCEPTIONS,
+            "weights_not_normalised",
+            "weights_divided_by_100",
+            "equal_weights",
+            "rounded_like_the_dashboard",
         ),
         hints=(
             "A composite is a weighted average: each component times its weight, added up, then divided by "
@@ -503,7 +496,9 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_card,
         reference=_on_card(churn_by_band_of),
         compare=ByGroup(what="a churn rate per band, keyed 'red', 'yellow', 'green'"),
-        misconceptions=_pick("band_churn_by_logos", "bands_tuned_on_outcomes", "band_share_of_all_churn"),
+        misconceptions=pick(
+            MISCONCEPTIONS, "band_churn_by_logos", "bands_tuned_on_outcomes", "band_share_of_all_churn"
+        ),
         hints=(
             "Put each account in a band from its health_score first (red below 50, yellow 50 to 74, green 75 "
             "and up); then, per band, compare the ARR that churned with the ARR that was due.",
@@ -522,7 +517,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_auc_inputs,
         reference=_on_auc(auc_of),
         compare=Number(what="a share between 0 and 1, such as 0.71"),
-        misconceptions=_pick("auc_inverted", "auc_ties_ignored", "auc_ties_as_wins"),
+        misconceptions=pick(MISCONCEPTIONS, "auc_inverted", "auc_ties_ignored", "auc_ties_as_wins"),
         hints=(
             "Take every pair of one renewing and one churned account. How often does the renewer score higher? "
             "A tie counts one half.",
@@ -543,7 +538,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_card,
         reference=_on_card(captured_of),
         compare=Number(what="a share between 0 and 1, such as 0.4"),
-        misconceptions=_pick("captured_from_the_top", "captured_logos", "captured_precision"),
+        misconceptions=pick(MISCONCEPTIONS, "captured_from_the_top", "captured_logos", "captured_precision"),
         hints=(
             "Picture the weekly at-risk list: the lowest-scoring tenth of the book. What share of all the "
             "dollars that churned was on it?",
@@ -562,7 +557,9 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_lead_inputs,
         reference=_on_lead(lead_time_of),
         compare=Number(abs=0.5, rel=0, what="a number of days"),
-        misconceptions=_pick("lead_time_wrong_direction", "lead_time_latest_red", "lead_time_never_red_as_zero"),
+        misconceptions=pick(
+            MISCONCEPTIONS, "lead_time_wrong_direction", "lead_time_latest_red", "lead_time_never_red_as_zero"
+        ),
         hints=(
             "For each churned account, find the first month its health_score was red (below 50), on or before "
             "its renewal. How many days before the renewal was that?",
@@ -584,7 +581,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_card,
         reference=_on_card(green_churners_of),
         compare=PerAccountLabels(what="a likely cause per account"),
-        misconceptions=_pick("green_includes_renewers", "green_cause_outcome_first"),
+        misconceptions=pick(MISCONCEPTIONS, "green_includes_renewers", "green_cause_outcome_first"),
         hints=(
             "First the misses: churned accounts with a health_score of 75 or more. Then, for each, the first "
             "warning sign in the order given.",
@@ -604,7 +601,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_signals,
         reference=holdout_bar,
         compare=RanksChurners(what="one health score per account, indexed by account_id"),
-        misconceptions=_pick("score_uses_renewal_result", "score_inverted", "score_not_per_account"),
+        misconceptions=pick(MISCONCEPTIONS, "score_uses_renewal_result", "score_inverted", "score_not_per_account"),
         hints=(
             "Logins are activity, not value. Which components describe whether the customer is getting what it "
             "bought, and whether the people who sign the renewal are still engaged?",
@@ -615,11 +612,6 @@ QUESTIONS: tuple[Question, ...] = (
         "away from logins and towards the signals of value and sponsorship.",
     ),
 )
-
-
-def exercise() -> QuestionSet:
-    """The graded exercise's questions, bound to this trainee's book (observable part only)."""
-    return QuestionSet(QUESTIONS, exercise_book(ASSIGNMENT), graded=True)
 
 
 # --- Practice in the teaching notebook (solutions allowed) ---------------------------------------
@@ -697,9 +689,15 @@ green_dollar_churn = green.loc[green["churned"], "arr_due"].sum() / green["arr_d
 )
 
 
-def practice(book: Book) -> QuestionSet:
-    """The teaching notebook's practice questions, bound to the teaching book; solutions allowed."""
-    return QuestionSet(PRACTICE, book, graded=False)
+LESSON = Lesson(
+    assignment=ASSIGNMENT,
+    seed=2207,
+    questions=QUESTIONS,
+    misconceptions=MISCONCEPTIONS,
+    practice_questions=PRACTICE,
+)
+exercise = LESSON.exercise
+practice = LESSON.practice
 
 
 __all__ = [

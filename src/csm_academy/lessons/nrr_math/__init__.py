@@ -6,10 +6,9 @@ import pandas as pd
 
 from csm_academy.book import variants as V
 from csm_academy.book.book import Book
-from csm_academy.lessons.books import exercise_book
 from csm_academy.questions.compare import Figures, Label, Number, Table
+from csm_academy.questions.lesson import Lesson, pick
 from csm_academy.questions.question import Misconception, Question
-from csm_academy.questions.view import QuestionSet
 
 ASSIGNMENT = "01_nrr_math"
 BRIDGE_LINES = ("Starting ARR", "Expansion", "Contraction", "Churn", "Ending ARR")
@@ -363,10 +362,6 @@ MISCONCEPTIONS: dict[str, Misconception] = {
 }
 
 
-def _pick(*ids: str) -> tuple[Misconception, ...]:
-    return tuple(MISCONCEPTIONS[i] for i in ids)
-
-
 _EDGES_RETENTION = (
     ("no churn at all", V.no_churn),
     ("one whale expansion", V.whale_expansion),
@@ -382,7 +377,9 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_report,
         reference=_on_report(nrr_of),
         compare=Number(what="a share such as 1.04 (meaning 104%)"),
-        misconceptions=_pick("nrr_counts_new_logos", "nrr_average_denominator", "nrr_ignores_contraction"),
+        misconceptions=pick(
+            MISCONCEPTIONS, "nrr_counts_new_logos", "nrr_average_denominator", "nrr_ignores_contraction"
+        ),
         hints=(
             "NRR is about the accounts you had on 1 January 2025. Which rows of the report are those?",
             "Keep rows with arr_start > 0, then (sum of arr_start + expansion - contraction - churn) / sum of "
@@ -399,7 +396,9 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_report,
         reference=_on_report(grr_of),
         compare=Number(what="a share such as 0.91"),
-        misconceptions=_pick("grr_includes_expansion", "grr_ignores_contraction", "grr_ending_denominator"),
+        misconceptions=pick(
+            MISCONCEPTIONS, "grr_includes_expansion", "grr_ignores_contraction", "grr_ending_denominator"
+        ),
         hints=(
             "GRR answers: of the revenue we started with, how much did we keep, before any upsell?",
             "(starting ARR - contraction - churn) / starting ARR, over accounts with arr_start > 0.",
@@ -415,7 +414,9 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_report,
         reference=_on_report(logo_retention_of),
         compare=Number(what="a share such as 0.9"),
-        misconceptions=_pick("logo_retention_from_dollars", "logo_contraction_as_churn", "logo_counts_new_logos"),
+        misconceptions=pick(
+            MISCONCEPTIONS, "logo_retention_from_dollars", "logo_contraction_as_churn", "logo_counts_new_logos"
+        ),
         hints=(
             "Logos are accounts. Dollars do not enter this one at all.",
             "Among accounts with arr_start > 0: 1 - (number churned / number of accounts).",
@@ -431,7 +432,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_report,
         reference=_on_report(retention_table_of),
         compare=Table(columns=("nrr", "grr", "logo_retention"), what="a table with one row per segment"),
-        misconceptions=_pick("segment_table_counts_new_logos", "segment_grr_includes_expansion"),
+        misconceptions=pick(MISCONCEPTIONS, "segment_table_counts_new_logos", "segment_grr_includes_expansion"),
         hints=(
             "Filter to starting accounts first, then group by segment and sum the movement columns.",
             "Return a DataFrame indexed by segment name with columns nrr, grr and logo_retention; a segment "
@@ -451,7 +452,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_mrr,
         reference=_on_mrr(bridge_from_mrr),
         compare=Figures(keys=BRIDGE_LINES, what="the five bridge figures"),
-        misconceptions=_pick("mrr_not_annualised", "bridge_losses_negative"),
+        misconceptions=pick(MISCONCEPTIONS, "mrr_not_annualised", "bridge_losses_negative"),
         hints=(
             "The export is in dollars per month. What do you multiply a monthly figure by to get a year?",
             "Sum each mrr_ column and multiply by 12; return a dict with keys 'Starting ARR', 'Expansion', "
@@ -468,7 +469,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_report,
         reference=_on_report(segment_masking_churn_of),
         compare=Label(what="a segment name such as 'SMB'"),
-        misconceptions=_pick("picked_lowest_logo_retention", "picked_highest_nrr"),
+        misconceptions=pick(MISCONCEPTIONS, "picked_lowest_logo_retention", "picked_highest_nrr"),
         hints=(
             "The tell is dollar retention and logo retention moving apart: a few big upsells, many small losses.",
             "Per segment (starting accounts only) compute NRR and logo retention; keep segments with NRR of at "
@@ -485,7 +486,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_report,
         reference=_on_report(masked_churn_of),
         compare=Number(abs=0.5, rel=0, what="a number of dollars"),
-        misconceptions=_pick("masked_is_all_expansion", "masked_ignores_contraction", "masked_as_share"),
+        misconceptions=pick(MISCONCEPTIONS, "masked_is_all_expansion", "masked_ignores_contraction", "masked_as_share"),
         hints=(
             "In the $5M example, $700K of expansion covered $400K of churn: the masked amount was $400K.",
             "Over starting accounts: the smaller of total expansion and (total churn + total contraction).",
@@ -494,11 +495,6 @@ QUESTIONS: tuple[Question, ...] = (
         edge_cases=(("no churn at all", V.no_churn), ("one whale expansion", V.whale_expansion)),
     ),
 )
-
-
-def exercise() -> QuestionSet:
-    """The graded exercise's questions, bound to this trainee's book (observable part only)."""
-    return QuestionSet(QUESTIONS, exercise_book(ASSIGNMENT), graded=True)
 
 
 # --- Practice in the teaching notebook (solutions allowed) ---------------------------------------
@@ -547,7 +543,9 @@ PRACTICE: tuple[Question, ...] = (
         inputs=lambda book: (),
         reference=_on_report(nrr_of),
         compare=Number(rel=1e-6, what="a share such as 1.04"),
-        misconceptions=_pick("nrr_counts_new_logos", "nrr_average_denominator", "nrr_ignores_contraction"),
+        misconceptions=pick(
+            MISCONCEPTIONS, "nrr_counts_new_logos", "nrr_average_denominator", "nrr_ignores_contraction"
+        ),
         hints=QUESTIONS[0].hints,
         solution_code="""start = report[report["arr_start"] > 0]
 book_nrr = (start["arr_start"].sum() + start["expansion_arr"].sum()
@@ -557,6 +555,12 @@ book_nrr = (start["arr_start"].sum() + start["expansion_arr"].sum()
 )
 
 
-def practice(book: Book) -> QuestionSet:
-    """The teaching notebook's practice questions, bound to the teaching book; solutions allowed."""
-    return QuestionSet(PRACTICE, book, graded=False)
+LESSON = Lesson(
+    assignment=ASSIGNMENT,
+    seed=1102,
+    questions=QUESTIONS,
+    misconceptions=MISCONCEPTIONS,
+    practice_questions=PRACTICE,
+)
+exercise = LESSON.exercise
+practice = LESSON.practice

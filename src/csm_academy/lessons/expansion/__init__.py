@@ -16,12 +16,12 @@ import pandas as pd
 from csm_academy import constants as C
 from csm_academy.book import variants as V
 from csm_academy.book.book import Book
-from csm_academy.lessons.books import exercise_book
+from csm_academy.lessons.expansion.compare import ChoiceBar
 from csm_academy.lessons.views import applied, plain_text
 from csm_academy.metrics import expansion as M
-from csm_academy.questions.compare import BrokenRule, Choice, ChoiceBar, Figures, Label, Number, PerRow, Table
+from csm_academy.questions.compare import BrokenRule, Choice, Figures, Label, Number, PerRow, Table
+from csm_academy.questions.lesson import Lesson, pick
 from csm_academy.questions.question import Misconception, Question
-from csm_academy.questions.view import QuestionSet
 
 ASSIGNMENT = "03_expansion_qualification"
 #: The judgement question's bar: keep this share of the durable ARR the best choice of workable
@@ -395,10 +395,6 @@ MISCONCEPTIONS: dict[str, Misconception] = {
 }
 
 
-def _pick(*ids: str) -> tuple[Misconception, ...]:
-    return tuple(MISCONCEPTIONS[i] for i in ids)
-
-
 # --- Edge cases for hidden tests: unusual books, each still a consistent book ---------------------
 
 
@@ -449,7 +445,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_util_inputs,
         reference=applied(_util_inputs, utilisation_of),
         compare=PerRow(kind="number", key="account_id", what="one utilisation share per account_id"),
-        misconceptions=_pick("utilisation_against_active_users", "utilisation_summed_over_months"),
+        misconceptions=pick(MISCONCEPTIONS, "utilisation_against_active_users", "utilisation_summed_over_months"),
         hints=(
             "Utilisation compares people using the product with seats the customer pays for. Which table has "
             "each, and how do you get one figure per account from twelve months?",
@@ -468,7 +464,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_pipe_inputs,
         reference=applied(_pipe_inputs, M.value_proven),
         compare=PerRow(kind="flag", what="True or False per opportunity_id"),
-        misconceptions=_pick("logins_as_proof_of_value", "adoption_without_outcome"),
+        misconceptions=pick(MISCONCEPTIONS, "logins_as_proof_of_value", "adoption_without_outcome"),
         hints=(
             "Value is proven by adoption and outcome together. Which columns measure each one?",
             "(active_users / seats_purchased >= 0.7) & (milestones_hit / milestones_planned >= 0.6), as a "
@@ -486,7 +482,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_pipe_inputs,
         reference=applied(_pipe_inputs, M.criteria_met),
         compare=PerRow(kind="count", what="a count from 0 to 3 per opportunity_id"),
-        misconceptions=_pick("sponsor_interest_as_funding", "any_use_case_counts"),
+        misconceptions=pick(MISCONCEPTIONS, "sponsor_interest_as_funding", "any_use_case_counts"),
         hints=(
             "Three yes/no questions per opportunity: value proven (as in Q2), a real next use case, a sponsor "
             "who will fund it. Add up the yeses.",
@@ -505,7 +501,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_sheet_inputs,
         reference=applied(_sheet_inputs, verdict_sheet_of),
         compare=PerRow(kind="label", what="'pursue', 'maybe' or 'no' per opportunity_id"),
-        misconceptions=_pick("two_of_three_is_yes", "one_of_three_is_maybe"),
+        misconceptions=pick(MISCONCEPTIONS, "two_of_three_is_yes", "one_of_three_is_maybe"),
         hints=(
             "Count the criteria met: value_proven, real_use_case and sponsor_funded (not sponsor_interest).",
             "3 of 3 is 'pursue', 2 is 'maybe', 1 or 0 is 'no'. Return a Series indexed by opportunity_id.",
@@ -521,7 +517,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_renewal_inputs,
         reference=applied(_renewal_inputs, M.contraction_rates),
         compare=Figures(keys=(M.WITHOUT, M.WITH), abs=1e-6, what="two shares"),
-        misconceptions=_pick("contraction_counts_lost_proposals", "contraction_counts_churn"),
+        misconceptions=pick(MISCONCEPTIONS, "contraction_counts_lost_proposals", "contraction_counts_churn"),
         hints=(
             "Only won upsells reached the contract. Join them to renewals on account_id and look at the outcome.",
             "Among won rows, the share whose renewal outcome is 'contracted', separately where value_proven is "
@@ -539,7 +535,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_ledger_inputs,
         reference=applied(_ledger_inputs, M.expansion_by_source),
         compare=Table(columns=(M.CSM_INFLUENCED, M.AUTOMATIC), abs=0.5, rel=0, what="a table with one row per CSM"),
-        misconceptions=_pick("automatic_credited_to_csm", "lost_proposals_credited"),
+        misconceptions=pick(MISCONCEPTIONS, "automatic_credited_to_csm", "lost_proposals_credited"),
         hints=(
             "Two things decide who gets the credit: whether the opportunity was won, and its source.",
             "Keep stage 'won'; per csm, sum amount_arr where source is 'CSM' (csm_influenced) and where it is "
@@ -556,7 +552,7 @@ QUESTIONS: tuple[Question, ...] = (
         inputs=_capacity_inputs,
         reference=choice_bar,
         compare=Choice(what="a list of opportunity ids"),
-        misconceptions=_pick("not_in_pipeline", "over_capacity", "order_taking", "yes_before_size"),
+        misconceptions=pick(MISCONCEPTIONS, "not_in_pipeline", "over_capacity", "order_taking", "yes_before_size"),
         hints=(
             "Qualification decides which opportunities you may work at all; size and likelihood decide the order.",
             "Leave out every 'no'. Rank the rest by amount_arr times roughly how much of such deals holds (about "
@@ -567,11 +563,6 @@ QUESTIONS: tuple[Question, ...] = (
         edge_cases=(_NO_ENTERPRISE,),
     ),
 )
-
-
-def exercise() -> QuestionSet:
-    """The graded exercise's questions, bound to this trainee's book (observable part only)."""
-    return QuestionSet(QUESTIONS, exercise_book(ASSIGNMENT), graded=True)
 
 
 # --- Practice in the teaching notebook (solutions allowed) ---------------------------------------
@@ -645,9 +636,15 @@ PRACTICE: tuple[Question, ...] = (
 )
 
 
-def practice(book: Book) -> QuestionSet:
-    """The teaching notebook's practice questions, bound to the teaching book; solutions allowed."""
-    return QuestionSet(PRACTICE, book, graded=False)
+LESSON = Lesson(
+    assignment=ASSIGNMENT,
+    seed=3300,
+    questions=QUESTIONS,
+    misconceptions=MISCONCEPTIONS,
+    practice_questions=PRACTICE,
+)
+exercise = LESSON.exercise
+practice = LESSON.practice
 
 
 # --- Teaching helpers: reasons in words, strategies side by side ---------------------------------

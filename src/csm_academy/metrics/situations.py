@@ -1,7 +1,7 @@
 """Finders for the situations the course teaches, located in a book that still has its truth.
 
 Each finder returns the matching rows, so a teaching notebook can show the accounts and a test can
-count them. None of these is painted on: they arise from the causal model in ``model.py``.
+count them. None of these is painted on: they arise from the causal model in ``book/model.py``.
 """
 
 from __future__ import annotations
