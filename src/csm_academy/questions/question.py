@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from csm_academy.book.book import Book
-from csm_academy.questions.compare import WrongShape
+from csm_academy.questions.compare import Comparator, WrongShape
 from csm_academy.questions.feedback import Feedback, Hint, Outcome
 
 BookVariant = Callable[[Book], Book]
@@ -34,7 +34,7 @@ class Question:
     points: float
     inputs: Callable[[Book], tuple]  # what the trainee's function is handed (observable data only)
     reference: Callable[[Book], Any]
-    compare: Any  # one of the comparators in compare.py
+    compare: Comparator
     misconceptions: tuple[Misconception, ...] = ()
     hints: tuple[str, ...] = ()
     wrong: str = "That is not the figure the book gives."  # said when no known misconception matches
@@ -156,8 +156,7 @@ class Question:
                 continue
             if not self.compare.same(wrong, expected) and self.compare.same(got, wrong):
                 return fb(Outcome.INCORRECT, m.message, m.id)
-        explain = getattr(self.compare, "explain", None)
-        detail = explain(got, expected) if explain else ""
+        detail = self.compare.explain(got, expected)
         return fb(Outcome.INCORRECT, self.wrong + (f" (checked{where})" if where else "") + detail)
 
 
