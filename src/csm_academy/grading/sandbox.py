@@ -9,6 +9,7 @@ kernel in its own network namespace cannot use TCP to the outside.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import signal
@@ -185,13 +186,12 @@ def wrapper(spec: SandboxSpec) -> list[str]:
 
 def _runtime_paths() -> list[Path]:
     """What a kernel needs to start: this Python, its environment, and the installed course package."""
-    import csm_academy
-
+    package = importlib.util.find_spec("csm_academy")  # located, not imported: grading sits below the package root
     paths = {
         Path(sys.prefix).resolve(),
         Path(sys.base_prefix).resolve(),
         Path(sys.executable).resolve().parent,
-        Path(csm_academy.__file__).resolve().parents[1],
+        Path(package.origin).resolve().parents[1],
     }
     return sorted(paths, key=lambda p: len(p.parts))
 

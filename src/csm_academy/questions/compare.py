@@ -1,7 +1,7 @@
 """How an answer is coerced and compared: coercion first, so objects that claim to equal anything fail.
 
 The engine's comparators are generic (numbers, labels, tables, one value per row, a chosen set of ids).
-A lesson that needs its own (a forecast judged by what happened, flags judged by F1) defines it in its
+A lesson that needs its own (answers judged by what really happened on a book) defines it in its
 own folder as a subclass of ``Comparator``, and its bars as subclasses of ``Bar``.
 """
 
