@@ -59,8 +59,11 @@ def _imports(path: Path, modules: set[str]) -> list[tuple[str, int]]:
     return [(name, line) for name, line in found if name == "csm_academy" or name.startswith("csm_academy.")]
 
 
+MODULE_FILES = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
 def _graph() -> dict[str, list[tuple[str, int]]]:
-    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    modules = MODULE_FILES
     graph: dict[str, list[tuple[str, int]]] = {}
     for name, path in modules.items():
         edges = []
@@ -122,5 +125,5 @@ def test_the_engine_holds_nothing_lesson_specific():
     engine = [m for m in GRAPH if _part(m) == "questions"]
     words = ("forecast", "fit gap", "mis-sold", "health score", "upsell", "save plan")
     for module in engine:
-        text = (PACKAGE / Path(*module.split(".")[1:])).with_suffix(".py").read_text().lower()
+        text = MODULE_FILES[module].read_text().lower()
         assert not [w for w in words if w in text], f"{module} mentions lesson vocabulary"
