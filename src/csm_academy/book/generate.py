@@ -241,6 +241,7 @@ class _Inline(Executor):
         return future
 
 
+#: The CSM's forecast calls, safest first, as the CRM records them: the one list metrics and lessons read.
 FORECAST_CALLS = ("commit", "likely", "at-risk", "lost")
 RENEWAL_OUTCOMES = ("churned", "contracted", "expanded", "renewed")
 

@@ -26,6 +26,12 @@ PROPOSE_RATE = np.array([0.30, 0.48, 0.50])  # chance a CSM proposes an upsell d
 UPSELL_SIZE = np.array([0.35, 0.35, 0.40])  # median upsell as a share of ARR
 TRUE_UP_RATE = np.array([0.60, 0.60, 0.70])  # chance a well-used account adds seats at renewal
 NEW_LOGO_RATE = 0.22  # new logos signed in the year, per account in the starting book
+#: What a save play does to a savable account's churn: its log-odds drop by this much. The grader's
+#: expected-value model of a save (``metrics.renewal.save_uplift``) reads it from here.
+SAVE_EFFECT = 1.6
+#: A savable account still has someone to sponsor a save: a champion, another engaged contact, or an
+#: economic buyer met within this many days of the renewal (``metrics.renewal.sponsor_reachable``).
+SPONSOR_REACH_DAYS = 180
 
 
 @dataclass
@@ -185,11 +191,11 @@ def draw_outcomes(rng: np.random.Generator, h: HiddenState) -> Outcomes:
     )
     churn_risk = _sigmoid(z)
     # Savable: the fit is right and a sponsor can still be reached.
-    savable = ~h.mis_sold & (~single | ~h.champion_left | (h.buyer_gap_days <= 180))
+    savable = ~h.mis_sold & (~single | ~h.champion_left | (h.buyer_gap_days <= SPONSOR_REACH_DAYS))
     technicality_flag = rng.random(n) < 0.10
     at_risk_flag = (h.utilisation < 0.45) | (h.champion_left & single) | technicality_flag | (churn_risk > 0.5)
     save_play = at_risk_flag & (rng.random(n) < 0.55)
-    z_after = z - np.where(save_play & savable, 1.6, 0.0)
+    z_after = z - np.where(save_play & savable, SAVE_EFFECT, 0.0)
     churned = rng.random(n) < _sigmoid(z_after)
 
     # Seat right-sizing at renewal: under-used and order-taking upsells shrink back.
