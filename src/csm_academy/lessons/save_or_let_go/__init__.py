@@ -8,7 +8,6 @@ saw, outside their kernel; the rule questions use only the book's records.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import replace
 
 import numpy as np
@@ -33,6 +32,7 @@ from csm_academy.metrics import renewal as M
 from csm_academy.metrics import situations as S
 from csm_academy.questions.compare import BrokenRule, Figures, Label, Number, PerRow, Table
 from csm_academy.questions.lesson import Lesson, pick
+from csm_academy.questions.memo import Memo
 from csm_academy.questions.question import Misconception, Question
 
 ASSIGNMENT = "04_save_or_let_go"
@@ -110,19 +110,15 @@ def renewals_view(book: Book) -> pd.DataFrame:
     return plain_text(ren[list(RENEWAL_COLUMNS)]).reset_index(drop=True)
 
 
-_PIPELINES: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+#: Pipelines already built, each kept as long as the accounts table it was built from: one check builds
+#: the pipeline for the inputs, the reference and every misconception of the same book.
+_BUILT = Memo()
 
 
 def pipeline(book: Book) -> pd.DataFrame:
     """The renewal pipeline going into the forecast call: one row per renewal, signals only, no outcome."""
-    key = id(book.accounts)
-    hit = _PIPELINES.get(key)
-    if hit is not None and hit[0]() is book.accounts:
-        return hit[1].copy()
-    out = _pipeline(book)
-    _PIPELINES.clear()  # one book at a time is all a grader or a notebook needs
-    _PIPELINES[key] = (weakref.ref(book.accounts), out)
-    return out.copy()
+    # A copy each time: callers (and trainees' functions) may change the table they are handed.
+    return _BUILT.get(book.accounts, "pipeline", lambda: _pipeline(book)).copy()
 
 
 def _pipeline(book: Book) -> pd.DataFrame:
