@@ -49,7 +49,6 @@ __all__ = [
     "ASSIGNMENT",
     "LESSON",
     "MISCONCEPTIONS",
-    "PRACTICE",
     "QUESTIONS",
     "accounts_view",
     "choice_bar",
