@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from csm_academy.metrics import renewal as M
+from csm_academy.book import model
+from csm_academy.metrics import renewal
 
 
 def _renewals() -> pd.DataFrame:
@@ -25,7 +26,7 @@ def _renewals() -> pd.DataFrame:
 
 
 def test_forecast_table_adds_arr_due_by_call_and_fate_with_expanded_as_renewed():
-    table = M.forecast_vs_outcome(_renewals())
+    table = renewal.forecast_vs_outcome(_renewals())
     assert list(table.index) == ["commit", "likely", "at-risk", "lost"]
     assert list(table.columns) == ["renewed", "contracted", "churned"]
     assert table.loc["commit"].tolist() == [100, 0, 200]
@@ -35,13 +36,13 @@ def test_forecast_table_adds_arr_due_by_call_and_fate_with_expanded_as_renewed()
 
 
 def test_surprises_count_safe_calls_that_churned_and_lost_calls_that_stayed():
-    assert M.surprises(_renewals()) == {"called_safe_churned": 200.0, "called_lost_renewed": 30.0}
+    assert renewal.surprises(_renewals()) == {"called_safe_churned": 200.0, "called_lost_renewed": 30.0}
 
 
 def test_forecast_scores_by_hand():
     r = _renewals().set_index("account_id")
     churned = r["outcome"] == "churned"
-    scores = M.forecast_scores(r["csm_forecast"], r["arr_due"].astype(float), churned)
+    scores = renewal.forecast_scores(r["csm_forecast"], r["arr_due"].astype(float), churned)
     # Churned ARR 200, all called safe: surprise 1.0. Kept ARR 260, of which 80 + 30 called at-risk/lost.
     assert scores["surprise_share"] == 1.0
     assert math.isclose(scores["false_alarm_share"], 110 / 260)
@@ -53,7 +54,7 @@ def test_calling_everything_one_way_scores_one_half():
     churned = r["outcome"] == "churned"
     for call in ("commit", "lost"):
         calls = pd.Series(call, index=r.index)
-        assert M.forecast_scores(calls, r["arr_due"].astype(float), churned)["balanced_accuracy"] == 0.5
+        assert renewal.forecast_scores(calls, r["arr_due"].astype(float), churned)["balanced_accuracy"] == 0.5
 
 
 def _pipeline() -> pd.DataFrame:
@@ -84,22 +85,22 @@ def _pipeline() -> pd.DataFrame:
 
 
 def test_fit_gap_needs_two_clues_that_agree():
-    flags = M.fit_gap(_pipeline())
+    flags = renewal.fit_gap(_pipeline())
     assert flags.tolist() == [False, False, False, True, False, True]
 
 
 def test_risk_points_and_calls_by_hand():
     p = _pipeline()
-    assert M.risk_points(p).tolist() == [0, 2, 3, 5, 0, 2]
-    assert M.triage(p).tolist() == ["commit", "likely", "at-risk", "lost", "commit", "likely"]
+    assert renewal.risk_points(p).tolist() == [0, 2, 3, 5, 0, 2]
+    assert renewal.triage(p).tolist() == ["commit", "likely", "at-risk", "lost", "commit", "likely"]
 
 
 def test_calls_read_off_one_signal_are_recognised_and_mixed_calls_are_not():
     health = pd.Series([90.0, 70.0, 50.0, 30.0], index=[1, 2, 3, 4])
     by_health = pd.Series(["commit", "likely", "at-risk", "lost"], index=[1, 2, 3, 4])
-    assert M.follows_one_signal(by_health, health)
+    assert renewal.follows_one_signal(by_health, health)
     mixed = pd.Series(["likely", "commit", "at-risk", "lost"], index=[1, 2, 3, 4])
-    assert not M.follows_one_signal(mixed, health)
+    assert not renewal.follows_one_signal(mixed, health)
 
 
 def _desk() -> pd.DataFrame:
@@ -119,25 +120,26 @@ def _desk() -> pd.DataFrame:
 
 def test_lever_puts_fit_first_then_sponsorship_then_value():
     levers = ["close the value gap", "rebuild sponsorship", "rebuild sponsorship", "clean exit"]
-    assert M.lever(_desk()).tolist() == levers
+    assert renewal.lever(_desk()).tolist() == levers
 
 
 def test_plan_skips_fit_gaps_and_fills_hours_by_arr_per_hour():
     # ARR per hour: 1 -> 20,833; 2 -> 9,000; 3 -> 2,000 (4 has a fit gap). Budget 30: 24 + 4, 10 does not fit.
-    assert M.plan(_desk(), 30) == [1, 3]
-    assert M.hours_budget(_desk()) == round(48 * 0.3)
+    assert renewal.plan(_desk(), 30) == [1, 3]
+    assert renewal.hours_budget(_desk()) == round(48 * 0.3)
 
 
 def test_best_plan_value_is_the_exact_knapsack_not_the_greedy_one():
     values = pd.Series({1: 60.0, 2: 50.0, 3: 50.0})
     hours = pd.Series({1: 6, 2: 5, 3: 5})
     # Greedy by value per hour takes 1 (10/h) and then nothing fits in 4 hours: 60. Best: 2 + 3 = 100.
-    assert M.best_plan_value(values, hours, 10) == 100.0
+    assert renewal.best_plan_value(values, hours, 10) == 100.0
 
 
 def test_save_uplift_matches_the_model_by_hand():
-    uplift = M.save_uplift(pd.Series([0.5]))
-    assert uplift.iloc[0] == pytest.approx(0.5 - 1 / (1 + math.exp(1.6)))
+    # The model takes SAVE_EFFECT off the log-odds of churn: at even odds, churn falls to 1 / (1 + e^effect).
+    uplift = renewal.save_uplift(pd.Series([0.5]))
+    assert uplift.iloc[0] == pytest.approx(0.5 - 1 / (1 + math.exp(model.SAVE_EFFECT)))
 
 
 def test_real_saves_need_a_play_a_renewal_and_real_risk():
@@ -149,4 +151,4 @@ def test_real_saves_need_a_play_a_renewal_and_real_risk():
             "triage_call": ["at-risk", "commit", "lost", "lost"],
         }
     )
-    assert M.real_saves(claims).tolist() == [True, False, False, False]
+    assert renewal.real_saves(claims).tolist() == [True, False, False, False]

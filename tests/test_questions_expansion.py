@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 
 import csm_academy as ca
-from csm_academy.lessons import expansion
+from csm_academy.lessons import expansion as lesson
 from csm_academy.lessons.expansion.compare import ChoiceBar
-from csm_academy.metrics import expansion as M
+from csm_academy.metrics import expansion
 from csm_academy.questions import CheckFailed, Outcome, wire
 from csm_academy.questions.compare import BrokenRule, Choice, PerRow, WrongShape
 from csm_academy.questions.question import _MISSING
 from tests import nbtools
 from tests.answers.expansion import ALWAYS_EQUAL, COPIED_NUMBER, WRONG
 
-SOURCE = nbtools.load(nbtools.EXERCISES / expansion.ASSIGNMENT / f"{expansion.ASSIGNMENT}.ipynb")
+SOURCE = nbtools.load(nbtools.EXERCISES / lesson.ASSIGNMENT / f"{lesson.ASSIGNMENT}.ipynb")
 REFERENCE = nbtools.reference_code(SOURCE)
 HIDDEN_SEEDS = (30911, 61843)
 REQUIRED = {
@@ -32,13 +32,13 @@ REQUIRED = {
 
 @pytest.fixture(scope="module")
 def ex():
-    return expansion.exercise()
+    return lesson.exercise()
 
 
 @pytest.fixture(scope="module")
 def full_visible_book():
     """The visible book with its truth, as the grader sees it (trainee code still gets only the observable part)."""
-    return ca.generate_book(expansion.LESSON.seed, 400)
+    return ca.generate_book(lesson.LESSON.seed, 400)
 
 
 def _fn(code: str, name: str):
@@ -46,12 +46,12 @@ def _fn(code: str, name: str):
 
 
 def test_exercise_has_at_least_six_graded_questions_with_points():
-    assert len(expansion.QUESTIONS) >= 6
-    assert all(q.points > 0 for q in expansion.QUESTIONS)
-    assert sum(q.points for q in expansion.QUESTIONS) == 17
+    assert len(lesson.QUESTIONS) >= 6
+    assert all(q.points > 0 for q in lesson.QUESTIONS)
+    assert sum(q.points for q in lesson.QUESTIONS) == 17
 
 
-@pytest.mark.parametrize("q", expansion.QUESTIONS, ids=lambda q: q.qid)
+@pytest.mark.parametrize("q", lesson.QUESTIONS, ids=lambda q: q.qid)
 def test_reference_solution_is_correct_on_visible_and_hidden_books(ex, full_visible_book, q):
     ns = nbtools.exec_answers(REFERENCE)
     assert ex.question(q.qid).evaluate(ns[q.answer], ex.book).outcome is Outcome.CORRECT
@@ -62,26 +62,26 @@ def test_reference_solution_is_correct_on_visible_and_hidden_books(ex, full_visi
 @pytest.mark.parametrize("mid", sorted(WRONG))
 def test_each_misconception_is_named_with_its_own_message(full_visible_book, mid):
     qid, code = WRONG[mid]
-    q = next(q for q in expansion.QUESTIONS if q.qid == qid)
+    q = next(q for q in lesson.QUESTIONS if q.qid == qid)
     feedback = q.evaluate(_fn(code, q.answer), full_visible_book)
     assert feedback.outcome is Outcome.INCORRECT
     assert feedback.misconception == mid
-    assert feedback.message == expansion.MISCONCEPTIONS[mid].message
+    assert feedback.message == lesson.MISCONCEPTIONS[mid].message
     assert feedback.points == 0
 
 
 def test_every_listed_misconception_has_a_trainee_style_answer():
-    listed = {m.id for q in expansion.QUESTIONS for m in q.misconceptions}
+    listed = {m.id for q in lesson.QUESTIONS for m in q.misconceptions}
     assert listed == set(WRONG)
     assert listed >= REQUIRED
 
 
 def test_misconception_messages_are_distinct():
-    messages = [m.message for m in expansion.MISCONCEPTIONS.values()]
+    messages = [m.message for m in lesson.MISCONCEPTIONS.values()]
     assert len(messages) == len(set(messages))
 
 
-@pytest.mark.parametrize("q", expansion.QUESTIONS, ids=lambda q: q.qid)
+@pytest.mark.parametrize("q", lesson.QUESTIONS, ids=lambda q: q.qid)
 def test_on_the_visible_book_each_mistake_differs_from_the_answer_and_from_the_others(full_visible_book, q):
     expected = q.compare.coerce(q.reference(full_visible_book))
     exact = []
@@ -104,7 +104,7 @@ def test_missing_function_reads_as_not_attempted(ex):
 
 
 def test_copied_rates_pass_the_visible_check_but_fail_hidden_books(ex):
-    value = M.contraction_rates(expansion.closed_pipeline(ex.book), expansion.renewals_view(ex.book))
+    value = expansion.contraction_rates(lesson.closed_pipeline(ex.book), lesson.renewals_view(ex.book))
     copied = _fn(COPIED_NUMBER.format(value=value), "contraction_by_value")
     assert ex.question("q5_contraction_by_value").evaluate(copied, ex.book).outcome is Outcome.CORRECT
     with pytest.raises(CheckFailed):
@@ -112,8 +112,8 @@ def test_copied_rates_pass_the_visible_check_but_fail_hidden_books(ex):
 
 
 def test_copied_choice_from_the_visible_book_fails_hidden_books(ex):
-    pipe = expansion.pipeline(ex.book)
-    chosen = M.choose_motions(pipe, expansion.quarter_capacity(pipe))
+    pipe = lesson.pipeline(ex.book)
+    chosen = expansion.choose_motions(pipe, lesson.quarter_capacity(pipe))
     copied = _fn(f"def choose_motions(pipeline, capacity):\n    return {chosen!r}\n", "choose_motions")
     assert ex.question("q7_choose_motions").evaluate(copied, ex.book).outcome is Outcome.CORRECT
     with pytest.raises(CheckFailed):
@@ -189,7 +189,7 @@ def test_a_fixed_value_instead_of_a_function_is_explained(ex):
 @pytest.mark.parametrize("mid", sorted(WRONG))
 def test_feedback_never_reveals_the_expected_value(full_visible_book, mid):
     qid, code = WRONG[mid]
-    q = next(q for q in expansion.QUESTIONS if q.qid == qid)
+    q = next(q for q in lesson.QUESTIONS if q.qid == qid)
     feedback = q.evaluate(_fn(code, q.answer), full_visible_book)
     expected = q.reference(full_visible_book)
     text = str(feedback) + feedback._repr_html_()
@@ -209,13 +209,13 @@ def test_trainee_functions_receive_no_hidden_truth(ex):
         return []
 
     book = ca.generate_book(5, 150)
-    for q in expansion.QUESTIONS:
+    for q in lesson.QUESTIONS:
         q.evaluate(spy, book)
     assert not seen & {"fit", "root_cause", "churn_risk", "savable", "outcome_attained", "time_to_value"}
-    assert "stage" not in expansion.pipeline(book).columns  # the judgement sees no results
+    assert "stage" not in lesson.pipeline(book).columns  # the judgement sees no results
     # The sheet's criteria are judged from the evidence a CSM sees, which is not the same as the truth.
-    sheet = expansion.qualification_sheet(book).set_index("opportunity_id")
-    from_evidence = M.value_proven(expansion.pipeline(book))
+    sheet = lesson.qualification_sheet(book).set_index("opportunity_id")
+    from_evidence = expansion.value_proven(lesson.pipeline(book))
     assert sheet["value_proven"].equals(from_evidence.reindex(sheet.index))
     truth = sheet["account_id"].map(book.truth.set_index("account_id")["value_proven"])
     assert (sheet["value_proven"] != truth).any()
@@ -223,9 +223,9 @@ def test_trainee_functions_receive_no_hidden_truth(ex):
 
 
 def test_choice_bar_never_asks_more_than_the_course_choice_keeps(full_visible_book):
-    bar = expansion.choice_bar(full_visible_book)
-    pipe = expansion.pipeline(full_visible_book)
-    course = tuple(sorted(M.choose_motions(pipe, bar.capacity)))
+    bar = lesson.choice_bar(full_visible_book)
+    pipe = lesson.pipeline(full_visible_book)
+    course = tuple(sorted(expansion.choose_motions(pipe, bar.capacity)))
     assert Choice().same(course, bar)
     assert bar.barred and all(i in bar.durable for i in bar.barred)
 
@@ -242,7 +242,7 @@ def test_per_row_reads_ids_that_arrive_as_text_and_rejects_duplicates():
 
 def test_reference_answers_survive_the_graders_round_trip(ex):
     ns = nbtools.exec_answers(REFERENCE)
-    for q in expansion.QUESTIONS:
+    for q in lesson.QUESTIONS:
         result = ns[q.answer](*q.inputs(ex.book))
         decoded = wire.decode(wire.encode(result))
         expected = q.compare.coerce(q.reference(ex.book))
@@ -252,13 +252,13 @@ def test_reference_answers_survive_the_graders_round_trip(ex):
 def test_a_check_answers_in_well_under_a_second(ex):
     ns = nbtools.exec_answers(REFERENCE)
     start = time.perf_counter()
-    for q in expansion.QUESTIONS:
+    for q in lesson.QUESTIONS:
         q.evaluate(ns[q.answer], ex.book)
-    assert (time.perf_counter() - start) / len(expansion.QUESTIONS) < 0.5
+    assert (time.perf_counter() - start) / len(lesson.QUESTIONS) < 0.5
 
 
 def test_practice_questions_check_and_show_solutions():
-    practice = expansion.practice(ca.load_book("starter-500"))
+    practice = lesson.practice(ca.load_book("starter-500"))
     assert practice.p1_forty_k_utilisation.feedback(0.3).correct
     assert practice.p1_forty_k_utilisation.feedback(1.0).misconception == "utilisation_against_active_users"
     assert practice.p2_two_of_three.feedback("pursue").misconception == "two_of_three_is_yes"

@@ -3,7 +3,9 @@ questions are judged on books the trainee never saw and cannot be passed by read
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -11,8 +13,9 @@ import pytest
 
 import csm_academy as ca
 from csm_academy.lessons import save_or_let_go as lesson
+from csm_academy.lessons.save_or_let_go import handout
 from csm_academy.lessons.save_or_let_go.compare import Forecast, HoursBar, SavePlan, TriageBar, UsesLabel
-from csm_academy.metrics import renewal as M
+from csm_academy.metrics import renewal
 from csm_academy.questions import CheckFailed, Outcome
 from csm_academy.questions.compare import BrokenRule
 from csm_academy.questions.question import _MISSING, Attempt
@@ -133,7 +136,7 @@ def test_health_only_triage_fails_whatever_its_thresholds(ex):
     q = ex.question("q3_triage")
     pipe = lesson.pipeline(ex.book)
     for cuts in ((75, 60, 45), (60, 50, 40), (85, 70, 55), (55, 52, 50)):
-        feedback = q.judge(Attempt("ok", M.health_only_calls(pipe, cuts)), ex.book)
+        feedback = q.judge(Attempt("ok", renewal.health_only_calls(pipe, cuts)), ex.book)
         assert feedback.outcome is Outcome.INCORRECT and feedback.misconception == "triage_on_health_alone", cuts
 
 
@@ -148,10 +151,10 @@ def test_a_forecast_that_just_misses_the_bar_is_told_its_figures(ex):
 def test_the_triage_bar_is_the_course_triage_less_the_margin_and_the_course_triage_passes(ex):
     bar = lesson.triage_bar(ex.book)
     assert isinstance(bar, TriageBar) and bar.bar == pytest.approx(bar.reference["balanced_accuracy"] - 0.08)
-    calls = Forecast().coerce(M.triage(lesson.pipeline(ex.book)))
+    calls = Forecast().coerce(renewal.triage(lesson.pipeline(ex.book)))
     assert Forecast().same(calls, bar)
     # The dashboard's login-heavy score is clearly worse than the signals on the same book.
-    health = M.forecast_scores(M.health_only_calls(lesson.pipeline(ex.book)), bar.arr_due, bar.churned)
+    health = renewal.forecast_scores(renewal.health_only_calls(lesson.pipeline(ex.book)), bar.arr_due, bar.churned)
     assert health["balanced_accuracy"] < bar.reference["balanced_accuracy"] - 0.05
 
 
@@ -170,7 +173,7 @@ def test_plan_bar_never_asks_more_than_the_course_plan_keeps(ex):
     bar = lesson.plan_bar(ex.book)
     assert isinstance(bar, HoursBar)
     desk = lesson.save_desk(ex.book)
-    course = tuple(sorted(M.plan(desk, bar.budget)))
+    course = tuple(sorted(renewal.plan(desk, bar.budget)))
     assert SavePlan().same(course, bar)
     assert bar.barred and bar.best >= bar.kept(course) >= bar.bar
     assert SavePlan().same(tuple(sorted(bar.barred))[:1], BrokenRule("fit_gap", bar))
@@ -210,7 +213,7 @@ def test_missing_function_reads_as_not_attempted(ex):
 
 
 def test_copied_figures_pass_the_visible_check_but_fail_hidden_books(ex):
-    value = M.surprises(lesson.renewals_view(ex.book))
+    value = renewal.surprises(lesson.renewals_view(ex.book))
     copied = _fn(COPIED_NUMBER.format(value=value), "surprises")
     assert ex.q2_surprises.feedback(copied).outcome is Outcome.CORRECT
     with pytest.raises(CheckFailed):
@@ -219,7 +222,7 @@ def test_copied_figures_pass_the_visible_check_but_fail_hidden_books(ex):
 
 def test_copied_plan_from_the_visible_book_fails_hidden_books(ex):
     desk = lesson.save_desk(ex.book)
-    chosen = M.plan(desk, lesson.hours_budget(desk))
+    chosen = renewal.plan(desk, lesson.hours_budget(desk))
     copied = _fn(f"def save_plan(desk, budget):\n    return {chosen!r}\n", "save_plan")
     assert ex.q5_save_plan.feedback(copied).outcome is Outcome.CORRECT
     with pytest.raises(CheckFailed):
@@ -255,14 +258,14 @@ def test_a_check_answers_in_well_under_a_second(ex, ns):
 
 def test_the_save_desk_and_claims_are_consistent_with_the_book(ex):
     desk = lesson.save_desk(ex.book)
-    assert set(desk["call"]) <= set(M.RISK_CALLS) and desk["account_id"].is_unique
+    assert set(desk["call"]) <= set(renewal.RISK_CALLS) and desk["account_id"].is_unique
     assert set(desk["customer_says"]) <= set(lesson.STATED_REASONS)
-    assert (desk["hours_needed"] == desk["segment"].map(M.SAVE_HOURS)).all()
+    assert (desk["hours_needed"] == desk["segment"].map(renewal.SAVE_HOURS)).all()
     claim = lesson.claims(ex.book)
     claimed = ex.book.renewals.loc[ex.book.renewals["csm_claimed_save"], "account_id"]
     assert sorted(claim["account_id"]) == sorted(claimed)
     # Over half the claimed saves were renewals the signals never called at risk.
-    assert M.real_saves(claim).mean() < 0.5
+    assert renewal.real_saves(claim).mean() < 0.5
 
 
 def test_practice_questions_check_and_show_solutions():
@@ -276,3 +279,25 @@ def test_practice_questions_check_and_show_solutions():
         q = practice.question(qid)
         exec(q.solution_code, ns)
         assert getattr(practice, qid).feedback(ns[q.answer]).correct, qid
+
+
+def test_the_pipeline_is_built_once_per_book_and_handed_out_as_a_copy(monkeypatch):
+    built = []
+    build = handout._pipeline
+    monkeypatch.setattr(handout, "_pipeline", lambda book: built.append(book) or build(book))
+    book = ca.generate_book(12, 300)
+    first = lesson.pipeline(book)
+    first["arr_due"] = -1  # a caller spoiling its copy spoils nobody else's
+    second = lesson.pipeline(book)
+    assert len(built) == 1 and (second["arr_due"] > 0).all()
+    other = ca.generate_book(13, 300)
+    assert not lesson.pipeline(other).equals(second) and len(built) == 2
+
+
+def test_a_cached_pipeline_does_not_keep_its_book_alive():
+    book = ca.generate_book(12, 300)
+    lesson.pipeline(book)
+    accounts = weakref.ref(book.accounts)
+    del book
+    gc.collect()
+    assert accounts() is None

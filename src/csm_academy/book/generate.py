@@ -9,8 +9,8 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
-from csm_academy import constants as C
-from csm_academy.book import model as M
+from csm_academy import constants
+from csm_academy.book import model
 from csm_academy.book.book import Book
 from csm_academy.errors import BookInputError
 
@@ -145,7 +145,7 @@ _THIN_USE_CASES = np.array(["More seats for the same team", "Premium support add
 _TICKET_CATEGORIES = np.array(["how-to", "bug", "missing feature", "billing", "outage"])
 _SEVERITIES = np.array(["low", "normal", "high", "urgent"])
 _DAY = np.timedelta64(1, "D")
-_YEAR0 = np.datetime64(C.YEAR_START.isoformat(), "D")
+_YEAR0 = np.datetime64(constants.YEAR_START.isoformat(), "D")
 
 
 def _check_inputs(seed: object, n_accounts: object, segment_mix: object) -> np.ndarray:
@@ -159,11 +159,13 @@ def _check_inputs(seed: object, n_accounts: object, segment_mix: object) -> np.n
         raise BookInputError(f"n_accounts must be at least 1, got {n_accounts}")
     if not isinstance(segment_mix, Mapping):
         raise BookInputError("segment_mix must map segment names to shares, e.g. {'SMB': 0.6, ...}")
-    unknown = sorted(set(segment_mix) - set(C.SEGMENTS))
+    unknown = sorted(set(segment_mix) - set(constants.SEGMENTS))
     if unknown:
-        raise BookInputError(f"unknown segment {unknown[0]!r} in segment_mix; segments are {', '.join(C.SEGMENTS)}")
+        raise BookInputError(
+            f"unknown segment {unknown[0]!r} in segment_mix; segments are {', '.join(constants.SEGMENTS)}"
+        )
     try:
-        mix = np.array([float(segment_mix.get(s, 0.0)) for s in C.SEGMENTS])
+        mix = np.array([float(segment_mix.get(s, 0.0)) for s in constants.SEGMENTS])
     except (TypeError, ValueError) as exc:
         raise BookInputError(f"segment_mix shares must be numbers: {exc}") from None
     if (mix < 0).any() or not np.isfinite(mix).all():
@@ -182,13 +184,13 @@ def generate_book(
     mix = _check_inputs(seed, n_accounts, DEFAULT_MIX if segment_mix is None else segment_mix)
     rng = np.random.default_rng(int(seed))
     n = int(n_accounts)
-    h = M.draw_hidden_state(rng, n, mix)
-    o = M.draw_outcomes(rng, h)
+    h = model.draw_hidden_state(rng, n, mix)
+    o = model.draw_outcomes(rng, h)
 
     # Tables are built with copy=False, so each gets its own copy of the ids rather than sharing one.
     ids = np.arange(10001, 10001 + n, dtype=np.int64)
     renewal = _YEAR0 + h.renewal_doy.astype(np.int64) * _DAY
-    contract_start = _CONTRACT_START[C.MEASURED_YEAR - h.cohort, h.renewal_doy]
+    contract_start = _CONTRACT_START[constants.MEASURED_YEAR - h.cohort, h.renewal_doy]
 
     # Building the usage and tickets tables from their draws (compacting, sorting by date, wrapping
     # columns in pandas) takes no random numbers, so for a big book a helper thread does it while this
@@ -227,7 +229,7 @@ def generate_book(
         )
 
 
-DEFAULT_MIX: dict[str, float] = dict(C.DEFAULT_SEGMENT_MIX)
+DEFAULT_MIX: dict[str, float] = dict(constants.DEFAULT_SEGMENT_MIX)
 _HELPER_THREAD_FROM = 50_000  # accounts; a smaller book takes well under a tenth of a second anyway
 
 
@@ -241,6 +243,7 @@ class _Inline(Executor):
         return future
 
 
+#: The CSM's forecast calls, safest first, as the CRM records them: the one list metrics and lessons read.
 FORECAST_CALLS = ("commit", "likely", "at-risk", "lost")
 RENEWAL_OUTCOMES = ("churned", "contracted", "expanded", "renewed")
 
@@ -256,7 +259,7 @@ def _contract_starts() -> np.ndarray:
     renewal = _YEAR0 + np.arange(365) * _DAY
     month_start = renewal.astype("datetime64[M]")
     day_in_month = (renewal - month_start.astype("datetime64[D]")).astype(np.int64)
-    years_back = np.arange(C.MEASURED_YEAR - min(C.COHORT_YEARS) + 1)[:, None]
+    years_back = np.arange(constants.MEASURED_YEAR - min(constants.COHORT_YEARS) + 1)[:, None]
     return _dates((month_start - 12 * years_back).astype("datetime64[D]") + day_in_month * _DAY)
 
 
@@ -280,10 +283,10 @@ _COMPANY_NAMES = [f"{head} {tail}" for head in _NAME_HEADS for tail in _NAME_TAI
 _PEOPLE = [f"{first} {last}" for first in _FIRST for last in _LAST]
 
 
-def _accounts(rng, h: M.HiddenState, o: M.Outcomes, ids, contract_start, renewal) -> pd.DataFrame:
+def _accounts(rng, h: model.HiddenState, o: model.Outcomes, ids, contract_start, renewal) -> pd.DataFrame:
     n = ids.shape[0]
     name_idx = rng.integers(0, len(_COMPANY_NAMES), size=n)
-    planned = C.SUCCESS_MILESTONES
+    planned = constants.SUCCESS_MILESTONES
     hit_p = np.where(h.outcome_attained, 0.8, 0.4) - 0.15 * h.mis_sold
     milestones = rng.binomial(planned, np.clip(hit_p, 0.05, 0.95))
     # copy=False: the arrays are fresh or belong to the model's draws, which nothing else keeps, so
@@ -292,8 +295,8 @@ def _accounts(rng, h: M.HiddenState, o: M.Outcomes, ids, contract_start, renewal
         {
             "account_id": ids,
             "name": _cat(name_idx, _COMPANY_NAMES),
-            "segment": _cat(h.segment, C.SEGMENTS),
-            "industry": _cat(h.industry, C.INDUSTRIES),
+            "segment": _cat(h.segment, constants.SEGMENTS),
+            "industry": _cat(h.industry, constants.INDUSTRIES),
             "csm": _cat(rng.integers(0, len(_CSMS), size=n), _CSMS),
             "contract_start": contract_start,
             "renewal_date": _dates(renewal),
@@ -321,7 +324,7 @@ def _row_blocks(n: int, rows: int = 1 << 15) -> Iterator[slice]:
     return (slice(start, start + rows) for start in range(0, n, rows))
 
 
-def _usage(rng, h: M.HiddenState, o: M.Outcomes, ids, helper: Executor) -> Future:
+def _usage(rng, h: model.HiddenState, o: model.Outcomes, ids, helper: Executor) -> Future:
     # The draws, in their fixed order; the helper derives the table from them (_usage_frame). The
     # layout of the rows needs no draws, so the helper starts on it straight away.
     n = ids.shape[0]
@@ -330,11 +333,11 @@ def _usage(rng, h: M.HiddenState, o: M.Outcomes, ids, helper: Executor) -> Futur
     login_noise = rng.standard_normal((n, 12), dtype=np.float32)
     features = rng.integers(-1, 2, size=(n, 12), dtype=np.int8)
     breadth_p = np.clip(0.3 + 0.4 * h.outcome_attained - 0.12 * h.mis_sold, 0.05, 0.95)
-    breadth = rng.binomial(C.FEATURES_TOTAL, breadth_p)
+    breadth = rng.binomial(constants.FEATURES_TOTAL, breadth_p)
     return helper.submit(_usage_frame, h, layout, active_noise, login_noise, features, breadth)
 
 
-def _usage_layout(h: M.HiddenState, o: M.Outcomes, ids) -> dict:
+def _usage_layout(h: model.HiddenState, o: model.Outcomes, ids) -> dict:
     # Which (account, month) rows the usage table has, and its account_id and month columns.
     n = ids.shape[0]
     renewal_month = _MONTH_OF_DAY[h.renewal_doy]
@@ -353,7 +356,7 @@ def _usage_layout(h: M.HiddenState, o: M.Outcomes, ids) -> dict:
 
 
 def _usage_frame(
-    h: M.HiddenState, layout: Future, active_noise, login_noise, features, breadth
+    h: model.HiddenState, layout: Future, active_noise, login_noise, features, breadth
 ) -> tuple[pd.DataFrame, np.ndarray]:
     # The usage table, and each account's mean monthly logins per seat. Written for a million
     # accounts: float32, in-place arithmetic on blocks of accounts small enough to stay in cache, the
@@ -399,7 +402,7 @@ def _usage_frame(
         adopted = features[block]
         adopted += breadth[block, None]
         adopted += ramp * healthy[block, None]
-        np.clip(adopted, 1, C.FEATURES_TOTAL, out=adopted)
+        np.clip(adopted, 1, constants.FEATURES_TOTAL, out=adopted)
         # Keep each account's first rows[i] months.
         kept = keep[block]
         table_rows = slice(first_row[block.start], first_row[block.start + kept.shape[0]])
@@ -416,7 +419,7 @@ def _person(rng, n: int) -> pd.Categorical:
     return _cat(rng.integers(0, len(_PEOPLE), size=n), _PEOPLE)
 
 
-def _stakeholders(rng, h: M.HiddenState, ids, renewal) -> pd.DataFrame:
+def _stakeholders(rng, h: model.HiddenState, ids, renewal) -> pd.DataFrame:
     n = ids.shape[0]
     left_on = renewal - h.champion_left_days_before * _DAY
     left_on = np.where(h.champion_left, left_on, np.datetime64("NaT"))
@@ -436,7 +439,7 @@ def _stakeholders(rng, h: M.HiddenState, ids, renewal) -> pd.DataFrame:
 def _active_days(renewal: np.ndarray, churned: np.ndarray) -> np.ndarray:
     # Days of the year in which the account was still a customer (at least one), as int16 so that
     # spreading it over millions of ticket rows stays cheap.
-    end = np.where(churned, renewal, np.datetime64(C.YEAR_END.isoformat(), "D"))
+    end = np.where(churned, renewal, np.datetime64(constants.YEAR_END.isoformat(), "D"))
     return np.maximum((end - _YEAR0).astype(np.int64), 1).astype(np.int16)
 
 
@@ -465,7 +468,7 @@ def _by_day(day: np.ndarray, columns: dict) -> dict:
     return out
 
 
-def _tickets(rng, h: M.HiddenState, o: M.Outcomes, ids, renewal, helper: Executor) -> Future:
+def _tickets(rng, h: model.HiddenState, o: model.Outcomes, ids, renewal, helper: Executor) -> Future:
     # The draws, in their fixed order; the helper derives the table from them (_tickets_frame). Two
     # ticket-sized buffers serve the draws in turn and end up as output columns, instead of a fresh
     # 35 MB array at every step.
@@ -482,7 +485,9 @@ def _tickets(rng, h: M.HiddenState, o: M.Outcomes, ids, renewal, helper: Executo
     return helper.submit(_tickets_frame, h, o, ids, counts, opened_day, u, severity, noise)
 
 
-def _tickets_frame(h: M.HiddenState, o: M.Outcomes, ids, counts, opened_day, u, severity, noise) -> pd.DataFrame:
+def _tickets_frame(
+    h: model.HiddenState, o: model.Outcomes, ids, counts, opened_day, u, severity, noise
+) -> pd.DataFrame:
     # Millions of rows, so small dtypes and in-place arithmetic on cache-sized blocks; overrides and
     # rounding come before the sort by date, so that it moves each column once.
     owner, tech = _rows_per_account(counts, o.technicality_flag)
@@ -532,7 +537,7 @@ def _tickets_frame(h: M.HiddenState, o: M.Outcomes, ids, counts, opened_day, u, 
     )
 
 
-def _survey_draws(rng, h: M.HiddenState, o: M.Outcomes, renewal) -> dict:
+def _survey_draws(rng, h: model.HiddenState, o: model.Outcomes, renewal) -> dict:
     # The draws of the surveys table, in their fixed order (the table waits for _surveys).
     counts = rng.poisson(0.6 + 0.4 * h.contacts)
     counts += o.technicality_flag
@@ -546,7 +551,7 @@ def _survey_draws(rng, h: M.HiddenState, o: M.Outcomes, renewal) -> dict:
     }
 
 
-def _surveys(h: M.HiddenState, o: M.Outcomes, ids, draws: dict) -> pd.DataFrame:
+def _surveys(h: model.HiddenState, o: model.Outcomes, ids, draws: dict) -> pd.DataFrame:
     # Same approach as _tickets_frame: per-account terms computed once, then spread over the replies.
     counts, kind_csat, nps, csat = draws["counts"], draws["kind_csat"], draws["nps"], draws["csat"]
     responded_day = draws["responded_day"]
@@ -577,7 +582,7 @@ def _surveys(h: M.HiddenState, o: M.Outcomes, ids, draws: dict) -> pd.DataFrame:
     )
 
 
-def _renewals(h: M.HiddenState, o: M.Outcomes, ids, renewal, usage_logins, claimed) -> pd.DataFrame:
+def _renewals(h: model.HiddenState, o: model.Outcomes, ids, renewal, usage_logins, claimed) -> pd.DataFrame:
     n = ids.shape[0]
     arr_due = o.arr_start + o.upsell_arr + o.auto_expansion_arr
     outcome = np.select([o.churned, o.contraction_arr > 0, o.true_up_arr > 0], [0, 1, 2], default=3)
@@ -605,7 +610,7 @@ def _renewals(h: M.HiddenState, o: M.Outcomes, ids, renewal, usage_logins, claim
     )
 
 
-def _opportunity_draws(rng, o: M.Outcomes, n: int) -> dict:
+def _opportunity_draws(rng, o: model.Outcomes, n: int) -> dict:
     # The draws of the opportunities table, in their fixed order (the table waits for _opportunities).
     upsell = np.flatnonzero(o.upsell_proposed)
     auto = np.flatnonzero(o.auto_expansion_arr > 0)
@@ -621,7 +626,7 @@ def _opportunity_draws(rng, o: M.Outcomes, n: int) -> dict:
     }
 
 
-def _opportunities(h: M.HiddenState, o: M.Outcomes, ids, renewal, draws: dict) -> pd.DataFrame:
+def _opportunities(h: model.HiddenState, o: model.Outcomes, ids, renewal, draws: dict) -> pd.DataFrame:
     upsell, auto = draws["upsell"], draws["auto"]
     closed_up = renewal[upsell] - o.upsell_days_before[upsell] * _DAY
     closed_up = np.maximum(closed_up, _YEAR0)
@@ -633,7 +638,7 @@ def _opportunities(h: M.HiddenState, o: M.Outcomes, ids, renewal, draws: dict) -
     proposed_amount = np.where(
         o.upsell_won[upsell],
         o.upsell_arr[upsell],
-        np.rint(o.arr_start[upsell] * M.UPSELL_SIZE[h.segment[upsell]] * np.exp(0.6 * draws["amount_noise"])),
+        np.rint(o.arr_start[upsell] * model.UPSELL_SIZE[h.segment[upsell]] * np.exp(0.6 * draws["amount_noise"])),
     ).astype(np.int64)
     seen_util = np.clip(h.utilisation + 0.03 * draws["util_noise"], 0.01, 1.5)
     owner = np.concatenate([upsell, auto])
@@ -668,9 +673,9 @@ def _opportunities(h: M.HiddenState, o: M.Outcomes, ids, renewal, draws: dict) -
 
 
 def _new_logos(rng, n: int, mix: np.ndarray) -> pd.DataFrame:
-    k = int(rng.binomial(n, M.NEW_LOGO_RATE))
-    seg = rng.choice(len(C.SEGMENTS), size=k, p=mix)
-    seats = np.maximum(3, np.rint(M.SEAT_MEDIAN[seg] * np.exp(M.SEAT_SIGMA[seg] * rng.standard_normal(k))))
+    k = int(rng.binomial(n, model.NEW_LOGO_RATE))
+    seg = rng.choice(len(constants.SEGMENTS), size=k, p=mix)
+    seats = np.maximum(3, np.rint(model.SEAT_MEDIAN[seg] * np.exp(model.SEAT_SIGMA[seg] * rng.standard_normal(k))))
     signed_day = rng.integers(0, 365, size=k)
     name_idx = rng.integers(0, len(_COMPANY_NAMES), size=k)
     order = np.argsort(signed_day.astype(np.int16), kind="stable")  # int16: a radix sort
@@ -678,9 +683,9 @@ def _new_logos(rng, n: int, mix: np.ndarray) -> pd.DataFrame:
         {
             "account_id": np.arange(10001 + n, 10001 + n + k, dtype=np.int64),
             "name": _cat(name_idx[order], _COMPANY_NAMES),
-            "segment": _cat(seg[order], C.SEGMENTS),
+            "segment": _cat(seg[order], constants.SEGMENTS),
             "signed_on": _DAY_STARTS[signed_day[order]],
-            "arr": (seats * M.PRICE_PER_SEAT[seg]).astype(np.int64)[order],
+            "arr": (seats * model.PRICE_PER_SEAT[seg]).astype(np.int64)[order],
         },
         copy=False,
     )
@@ -698,7 +703,7 @@ ROOT_CAUSES = (
 )
 
 
-def _truth(h: M.HiddenState, o: M.Outcomes, ids, claimed) -> pd.DataFrame:
+def _truth(h: model.HiddenState, o: model.Outcomes, ids, claimed) -> pd.DataFrame:
     lost_something = o.churned | (o.contraction_arr > 0)
     cause = np.select(
         [
@@ -707,7 +712,7 @@ def _truth(h: M.HiddenState, o: M.Outcomes, ids, claimed) -> pd.DataFrame:
             h.champion_left & (h.contacts == 1),
             ~h.outcome_attained,
             o.contracted_for_overbuying,
-            h.buyer_gap_days > C.BUYER_CONTACT_QUARTER_DAYS,
+            h.buyer_gap_days > constants.BUYER_CONTACT_QUARTER_DAYS,
             h.competitor,
         ],
         list(range(len(ROOT_CAUSES) - 1)),

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from csm_academy import constants as C
+from csm_academy import constants
 
-# Per-segment parameters, in the order of ``C.SEGMENTS`` (SMB, Mid-Market, Enterprise).
-# Tuned so that a large default book lands inside ``C.BENCHMARK_BANDS`` (see tests/test_book_realism.py).
+# Per-segment parameters, in the order of ``constants.SEGMENTS`` (SMB, Mid-Market, Enterprise).
+# Tuned so that a large default book lands inside ``constants.BENCHMARK_BANDS`` (see tests/test_book_realism.py).
 SEAT_MEDIAN = np.array([14.0, 85.0, 520.0])
 SEAT_SIGMA = np.array([0.55, 0.50, 0.55])
 PRICE_PER_SEAT = np.array([480, 720, 960])  # dollars per seat per year
@@ -26,14 +26,20 @@ PROPOSE_RATE = np.array([0.30, 0.48, 0.50])  # chance a CSM proposes an upsell d
 UPSELL_SIZE = np.array([0.35, 0.35, 0.40])  # median upsell as a share of ARR
 TRUE_UP_RATE = np.array([0.60, 0.60, 0.70])  # chance a well-used account adds seats at renewal
 NEW_LOGO_RATE = 0.22  # new logos signed in the year, per account in the starting book
+#: What a save play does to a savable account's churn: its log-odds drop by this much. The grader's
+#: expected-value model of a save (``metrics.renewal.save_uplift``) reads it from here.
+SAVE_EFFECT = 1.6
+#: A savable account still has someone to sponsor a save: a champion, another engaged contact, or an
+#: economic buyer met within this many days of the renewal (``metrics.renewal.sponsor_reachable``).
+SPONSOR_REACH_DAYS = 180
 
 
 @dataclass
 class HiddenState:
     """What is true about each account; a CSM sees only its shadows."""
 
-    segment: np.ndarray  # int index into C.SEGMENTS
-    industry: np.ndarray  # int index into C.INDUSTRIES
+    segment: np.ndarray  # int index into constants.SEGMENTS
+    industry: np.ndarray  # int index into constants.INDUSTRIES
     cohort: np.ndarray  # signing year
     renewal_doy: np.ndarray  # day of the measured year on which the contract renews
     seats: np.ndarray
@@ -59,10 +65,10 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 def draw_hidden_state(rng: np.random.Generator, n: int, mix: np.ndarray) -> HiddenState:
     """Draw the hidden state of ``n`` accounts."""
-    segment = rng.choice(len(C.SEGMENTS), size=n, p=mix).astype(np.int8)
-    industry = rng.integers(0, len(C.INDUSTRIES), size=n).astype(np.int8)
+    segment = rng.choice(len(constants.SEGMENTS), size=n, p=mix).astype(np.int8)
+    industry = rng.integers(0, len(constants.INDUSTRIES), size=n).astype(np.int8)
     cohort_w = np.array([0.05, 0.07, 0.09, 0.12, 0.16, 0.22, 0.29])
-    cohort = np.asarray(C.COHORT_YEARS, dtype=np.int16)[rng.choice(len(cohort_w), size=n, p=cohort_w)]
+    cohort = np.asarray(constants.COHORT_YEARS, dtype=np.int16)[rng.choice(len(cohort_w), size=n, p=cohort_w)]
     renewal_doy = rng.integers(0, 365, size=n).astype(np.int16)
 
     seats = np.maximum(3, np.rint(SEAT_MEDIAN[segment] * np.exp(SEAT_SIGMA[segment] * rng.standard_normal(n)))).astype(
@@ -70,7 +76,7 @@ def draw_hidden_state(rng: np.random.Generator, n: int, mix: np.ndarray) -> Hidd
     )
     price = PRICE_PER_SEAT[segment].astype(np.int64)
 
-    misfit_industry = industry == C.INDUSTRIES.index(C.MISFIT_INDUSTRY)
+    misfit_industry = industry == constants.INDUSTRIES.index(constants.MISFIT_INDUSTRY)
     mis_sold = rng.random(n) < MIS_SOLD_RATE[segment] * np.where(misfit_industry, 3.0, 0.8)
 
     ent = segment == 2
@@ -151,7 +157,7 @@ def draw_outcomes(rng: np.random.Generator, h: HiddenState) -> Outcomes:
     arr_start = h.seats * h.price
 
     single = h.contacts == 1
-    no_buyer_quarter = h.buyer_gap_days > C.BUYER_CONTACT_QUARTER_DAYS
+    no_buyer_quarter = h.buyer_gap_days > constants.BUYER_CONTACT_QUARTER_DAYS
 
     # CSM-proposed upsells, some qualified, some order-taking under quota pressure.
     value_proven = (h.utilisation >= 0.7) & h.outcome_attained
@@ -185,11 +191,11 @@ def draw_outcomes(rng: np.random.Generator, h: HiddenState) -> Outcomes:
     )
     churn_risk = _sigmoid(z)
     # Savable: the fit is right and a sponsor can still be reached.
-    savable = ~h.mis_sold & (~single | ~h.champion_left | (h.buyer_gap_days <= 180))
+    savable = ~h.mis_sold & (~single | ~h.champion_left | (h.buyer_gap_days <= SPONSOR_REACH_DAYS))
     technicality_flag = rng.random(n) < 0.10
     at_risk_flag = (h.utilisation < 0.45) | (h.champion_left & single) | technicality_flag | (churn_risk > 0.5)
     save_play = at_risk_flag & (rng.random(n) < 0.55)
-    z_after = z - np.where(save_play & savable, 1.6, 0.0)
+    z_after = z - np.where(save_play & savable, SAVE_EFFECT, 0.0)
     churned = rng.random(n) < _sigmoid(z_after)
 
     # Seat right-sizing at renewal: under-used and order-taking upsells shrink back.

@@ -12,20 +12,21 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from csm_academy import constants as C
+from csm_academy import constants
+from csm_academy.book import model
+from csm_academy.book.generate import FORECAST_CALLS
+from csm_academy.metrics.expansion import OUTCOME_BAR  # module 3's bar: below it the value is not there yet
 
-#: Forecast calls, safest first, as a CRM records them.
-CALLS: tuple[str, ...] = ("commit", "likely", "at-risk", "lost")
-SAFE_CALLS: tuple[str, ...] = ("commit", "likely")
-RISK_CALLS: tuple[str, ...] = ("at-risk", "lost")
+#: Forecast calls, safest first, as the CRM records them (the generator's list: one home).
+CALLS: tuple[str, ...] = FORECAST_CALLS
+SAFE_CALLS: tuple[str, ...] = CALLS[:2]  # commit, likely
+RISK_CALLS: tuple[str, ...] = CALLS[2:]  # at-risk, lost
 #: What a renewal came to: kept whole (renewed or expanded), kept smaller, or lost.
 FATES: tuple[str, ...] = ("renewed", "contracted", "churned")
 #: Keys of the surprises figure.
 CALLED_SAFE_CHURNED = "called_safe_churned"
 CALLED_LOST_RENEWED = "called_lost_renewed"
 
-#: Outcome attainment below this share of success-plan milestones means the value is not there yet.
-OUTCOME_BAR = 0.60
 #: Seats in real use below this share: the contract is bigger than the habit.
 UTILISATION_BAR = 0.50
 #: Fit-gap clues: signing to first value this slow, and this share of tickets asking for missing features.
@@ -42,14 +43,10 @@ RISK_POINTS: dict[str, int] = {
     "fit gap": 2,
 }
 CALL_CUTS: tuple[int, int, int] = (0, 2, 4)
-#: A sponsor can still be reached when the buyer was met within this many days (or someone else is engaged).
-SPONSOR_REACH_DAYS = 180
 #: CSM hours a save play takes, by segment: a plan with the customer's team, an executive meeting, follow-up.
 SAVE_HOURS: dict[str, int] = {"SMB": 4, "Mid-Market": 10, "Enterprise": 24}
 #: The team's save hours this quarter, as a share of what saving every account on the desk would take.
 BUDGET_SHARE = 0.30
-#: What a save play does to a savable account's odds, in the book's model: log-odds of churn minus 1.6.
-SAVE_EFFECT = 1.6
 #: The three save levers the course teaches; a discount is not one of them.
 LEVERS: tuple[str, ...] = ("clean exit", "rebuild sponsorship", "close the value gap")
 
@@ -126,7 +123,7 @@ def fit_clues(pipeline: pd.DataFrame) -> pd.DataFrame:
     p = pipeline.set_index("account_id")
     return pd.DataFrame(
         {
-            "misfit_industry": p["industry"].astype(str) == C.MISFIT_INDUSTRY,
+            "misfit_industry": p["industry"].astype(str) == constants.MISFIT_INDUSTRY,
             "slow_first_value": p["onboarding_days"] >= SLOW_ONBOARDING_DAYS,
             "asks_for_missing_features": missing_feature_share(pipeline) >= MISSING_FEATURE_SHARE,
         }
@@ -141,7 +138,7 @@ def fit_gap(pipeline: pd.DataFrame) -> pd.Series:
 def sponsor_in_place(pipeline: pd.DataFrame) -> pd.Series:
     """Champion still there and the economic buyer met in the last 90 days, per account_id."""
     p = pipeline.set_index("account_id")
-    return p["champion_in_place"].astype(bool) & (p["days_since_buyer_met"] <= C.BUYER_CONTACT_QUARTER_DAYS)
+    return p["champion_in_place"].astype(bool) & (p["days_since_buyer_met"] <= constants.BUYER_CONTACT_QUARTER_DAYS)
 
 
 def sponsor_reachable(pipeline: pd.DataFrame) -> pd.Series:
@@ -150,7 +147,8 @@ def sponsor_reachable(pipeline: pd.DataFrame) -> pd.Series:
     return (
         p["champion_in_place"].astype(bool)
         | (p["contacts_engaged"] > 1)
-        | (p["days_since_buyer_met"] <= SPONSOR_REACH_DAYS)
+        # The generator's own reach: the evidence rule and the hidden ``savable`` truth agree by construction.
+        | (p["days_since_buyer_met"] <= model.SPONSOR_REACH_DAYS)
     )
 
 
@@ -165,7 +163,7 @@ def warning_signs(pipeline: pd.DataFrame) -> pd.DataFrame:
             "seats under-used": p["seat_utilisation"] < UTILISATION_BAR,
             "champion gone, single-threaded": gone & single,
             "champion gone": gone & ~single,
-            "no buyer meeting in 90 days": p["days_since_buyer_met"] > C.BUYER_CONTACT_QUARTER_DAYS,
+            "no buyer meeting in 90 days": p["days_since_buyer_met"] > constants.BUYER_CONTACT_QUARTER_DAYS,
             "competitor in the deal": p["competitor_mentioned"].astype(bool),
             "fit gap": fit_gap(pipeline),
         }
@@ -227,7 +225,8 @@ def hours_budget(desk: pd.DataFrame) -> int:
 def lever(desk: pd.DataFrame) -> pd.Series:
     """The save lever per account_id: clean exit on a fit gap, else rebuild sponsorship, else close the value gap."""
     d = desk.set_index("account_id")
-    no_sponsor = ~d["champion_in_place"].astype(bool) | (d["days_since_buyer_met"] > C.BUYER_CONTACT_QUARTER_DAYS)
+    buyer_away = d["days_since_buyer_met"] > constants.BUYER_CONTACT_QUARTER_DAYS
+    no_sponsor = ~d["champion_in_place"].astype(bool) | buyer_away
     values = np.select([d["fit_gap"].astype(bool), no_sponsor], list(LEVERS[:2]), LEVERS[2])
     return pd.Series(values, index=d.index, dtype=object)
 
@@ -272,7 +271,8 @@ def save_uplift(churn_risk: pd.Series) -> pd.Series:
     """Drop in the chance of churning that a save play brings a savable account, per the book's model."""
     risk = churn_risk.astype(float).clip(1e-9, 1 - 1e-9)
     logit = np.log(risk / (1 - risk))
-    return risk - 1 / (1 + np.exp(-(logit - SAVE_EFFECT)))
+    # Read from the book's model at call time, so retuning the generator moves this bar with it.
+    return risk - 1 / (1 + np.exp(-(logit - model.SAVE_EFFECT)))
 
 
 def save_value(desk: pd.DataFrame, truth: pd.DataFrame) -> pd.Series:

@@ -8,10 +8,9 @@ from typing import Any
 
 import pandas as pd
 
+from csm_academy.book.generate import FORECAST_CALLS
 from csm_academy.metrics.renewal import follows_one_signal, forecast_scores
 from csm_academy.questions.compare import Bar, Choice, Comparator, PerRow, SelectionBar, WrongShape
-
-_CALLS = ("commit", "likely", "at-risk", "lost")
 
 
 @dataclass(frozen=True)
@@ -56,9 +55,9 @@ class Forecast(Comparator):
         if isinstance(value, TriageBar):
             return value
         calls = PerRow(kind="label", key="account_id", what=self.what).coerce(value)
-        unknown = sorted(set(calls) - set(_CALLS))
+        unknown = sorted(set(calls) - set(FORECAST_CALLS))
         if unknown:
-            raise WrongShape(f"should use only the calls {', '.join(_CALLS)}, but it has {unknown[0]!r}")
+            raise WrongShape(f"should use only the calls {', '.join(FORECAST_CALLS)}, but it has {unknown[0]!r}")
         return calls
 
     def same(self, got: Any, expected: Any) -> bool:
