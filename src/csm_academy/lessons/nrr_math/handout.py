@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from csm_academy import constants
 from csm_academy.book.book import Book
 from csm_academy.lessons.views import applied
 
@@ -49,7 +50,7 @@ def arr_report(book: Book) -> pd.DataFrame:
             "account_id": new["account_id"].to_numpy(),
             "name": new["name"].astype(str).to_numpy(),
             "segment": new["segment"].astype(str).to_numpy(),
-            "cohort": 2025,
+            "cohort": constants.MEASURED_YEAR,  # landed in the year measured
             "arr_start": 0,
             "new_arr": new["arr"].to_numpy(),
             "expansion_arr": 0,
