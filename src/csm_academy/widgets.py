@@ -15,11 +15,7 @@ from csm_academy.metrics import health, retention
 def retention_playground(
     start: float = 5_000_000, expansion: float = 700_000, contraction: float = 100_000, churn: float = 300_000
 ) -> widgets.VBox:
-    """Sliders for expansion, contraction and churn; NRR and GRR redraw as they move.
-
-    The figures on screen come from ``metrics.retention`` (kept on the box as ``box.figures``), so the
-    playground and the course's formulas can never disagree.
-    """
+    """Sliders for expansion, contraction and churn; NRR and GRR (from metrics.retention) redraw as they move."""
     step = max(1000, round(start / 500, -3))
 
     def slider(description: str, value: float, maximum: float) -> widgets.IntSlider:
@@ -43,7 +39,8 @@ def retention_playground(
     box = widgets.VBox([exp, con, chu, summary, out])
 
     def redraw(*_):
-        # The sliders describe one starting book's year: the course's formulas read it like any other.
+        # The sliders describe one starting book's year, read by the course's own formulas: the playground
+        # can never teach a different NRR from the one the lessons grade.
         year = {"arr_start": start, "expansion_arr": exp.value, "contraction_arr": con.value, "churn_arr": chu.value}
         figures = retention.headline(pd.DataFrame([year]))
         nrr, grr = figures.nrr, figures.grr
