@@ -86,3 +86,24 @@ def test_save_strategies_chart_draws_a_line_per_strategy_from_zero_and_marks_the
     assert [t.name for t in fig.data] == ["a", "b"]
     assert list(fig.data[0].x) == [0, 4, 14] and list(fig.data[0].y) == [0, 1000.0, 1500.0]
     assert fig.layout.shapes[0].x0 == 10 and "10 hours" in fig.layout.annotations[0].text
+
+
+def test_bridge_chart_draws_new_logos_as_a_labelled_step_that_adds_up():
+    import pandas as pd
+
+    bridge = pd.Series(
+        {
+            "Starting ARR": 200_000,
+            retention.NEW_LOGOS_LINE: 100_000,
+            "Expansion": 25_000,
+            "Contraction": -10_000,
+            "Churn": -30_000,
+            "Ending ARR": 285_000,
+        }
+    )
+    fig = charts.arr_bridge_chart(bridge, title="Bridge with new logos")
+    _assert_labelled(fig, "Bridge with new logos")
+    waterfall = fig.data[0]
+    assert list(waterfall.x) == list(bridge.index)
+    assert list(waterfall.measure) == ["absolute", "relative", "relative", "relative", "relative", "total"]
+    assert waterfall.text[1] == "$100K" and sum(waterfall.y[:-1]) == waterfall.y[-1]

@@ -14,7 +14,7 @@ import pytest
 import csm_academy as ca
 from csm_academy import iranian_churn
 from csm_academy.lessons import health_score
-from csm_academy.metrics import health as H
+from csm_academy.metrics import health
 from csm_academy.questions import CheckFailed, Outcome
 from csm_academy.questions.question import _MISSING
 from tests import nbtools
@@ -184,7 +184,7 @@ def test_missing_function_reads_as_not_attempted(ex):
 
 def test_copied_number_passes_the_visible_check_but_fails_hidden_books(ex):
     card = health_score.scorecard(ex.book)
-    copied = _fn(COPIED_NUMBER.format(value=H.auc(card["health_score"], card["churned"])), "auc")
+    copied = _fn(COPIED_NUMBER.format(value=health.auc(card["health_score"], card["churned"])), "auc")
     assert ex.question("q3_auc").evaluate(copied, ex.book).outcome is Outcome.CORRECT
     with pytest.raises(CheckFailed):
         _hidden(ex, "q3_auc", copied)
@@ -268,8 +268,8 @@ def test_holdout_reference_beats_the_dashboard_by_the_margin_with_room_to_spare(
     for seed in seeds:
         book = ca.generate_book(seed, n)
         card = health_score.scorecard(book)
-        dashboard = H.auc(card["health_score"], card["churned"])
-        outcome = H.auc(health_score.outcome_weighted_score(health_score.holdout_signals(book)), card["churned"])
+        dashboard = health.auc(card["health_score"], card["churned"])
+        outcome = health.auc(health_score.outcome_weighted_score(health_score.holdout_signals(book)), card["churned"])
         assert outcome - dashboard >= health_score.HOLDOUT_MARGIN + 0.03, (seed, dashboard, outcome)
 
 
@@ -302,7 +302,7 @@ def test_weights_tuned_honestly_on_the_visible_book_do_generalise(ex):
     names = ["usage", "adoption", "sentiment", "engagement", "outcomes"]
     best = max(
         (dict(zip(names, w, strict=True)) for w in itertools.product((0, 1, 3), repeat=len(names)) if any(w)),
-        key=lambda w: H.auc(H.composite(card, w), card["churned"]),
+        key=lambda w: health.auc(health.composite(card, w), card["churned"]),
     )
     code = f"W = {best!r}\ndef my_health_score(signals):\n    return sum(signals[c] * w for c, w in W.items())\n"
     _hidden(ex, "q7_holdout_score", _fn(code, "my_health_score"))
@@ -316,7 +316,7 @@ def test_trainee_auc_agrees_with_scikit_learn_on_generated_books(visible_ns, see
     from sklearn.metrics import roc_auc_score
 
     card = health_score.scorecard(ca.generate_book(seed, 500))
-    for scores in (card["health_score"], H.composite(card, H.OUTCOME_WEIGHTS), card["logins"]):
+    for scores in (card["health_score"], health.composite(card, health.OUTCOME_WEIGHTS), card["logins"]):
         ours = visible_ns["auc"](scores, card["churned"])
         assert ours == pytest.approx(roc_auc_score(~card["churned"], scores), abs=1e-12)
 
@@ -327,7 +327,7 @@ def test_trainee_auc_agrees_with_scikit_learn_on_the_real_data(visible_ns):
     customers = iranian_churn.load_iranian_churn()
     components = iranian_churn.health_components(customers)
     for weights in (iranian_churn.VALUE_WEIGHTS, iranian_churn.TENURE_WEIGHTS):
-        scores = H.composite(components, weights)
+        scores = health.composite(components, weights)
         ours = visible_ns["auc"](scores, customers["churned"])
         assert ours == pytest.approx(roc_auc_score(~customers["churned"], scores), abs=1e-12)
 
@@ -353,3 +353,34 @@ def test_practice_solutions_are_right_on_the_teaching_book():
         exec(q.solution_code, ns)
         answer = ns[q.answer]
         assert q.evaluate(answer, book).correct, qid
+
+
+# --- The views a check builds: once per book, handed out as copies, never keeping a book alive ------------
+
+
+def test_views_are_built_once_per_book_and_handed_out_as_copies(monkeypatch):
+    from csm_academy.lessons.health_score import handout
+
+    builds = []
+    build = handout._build_scorecard
+    monkeypatch.setattr(handout, "_build_scorecard", lambda book: builds.append(1) or build(book))
+    book = ca.generate_book(5, 100)
+    first = health_score.scorecard(book)
+    first["health_score"] = -1  # a caller scribbling on its own copy
+    second = health_score.scorecard(book)
+    assert len(builds) == 1
+    assert (second["health_score"] >= 0).all()
+    assert health_score.holdout_signals(book).index.equals(second.index) and len(builds) == 1
+
+
+def test_views_of_a_book_go_when_the_book_goes():
+    import gc
+    import weakref
+
+    book = ca.generate_book(6, 100)
+    health_score.scorecard(book)
+    health_score.monthly_scores(book)
+    gone = weakref.ref(book)
+    del book
+    gc.collect()
+    assert gone() is None

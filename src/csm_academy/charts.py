@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from csm_academy import constants as C
+from csm_academy import constants
 
 GREEN, RED, GREY, BLUE, AMBER = "#2e7d32", "#c62828", "#607d8b", "#1565c0", "#f9a825"
 _LAYOUT = {"template": "plotly_white", "height": 420, "margin": {"l": 70, "r": 30, "t": 70, "b": 60}}
@@ -28,7 +28,7 @@ def dollars(value: float) -> str:
 
 
 def arr_bridge_chart(bridge: pd.Series, title: str = "ARR bridge") -> go.Figure:
-    """A waterfall from starting ARR through expansion, contraction and churn to ending ARR."""
+    """A waterfall from starting ARR through each bridge line (new logos if any, then the movements) to ending ARR."""
     labels = list(bridge.index)
     values = [float(v) for v in bridge.to_numpy()]
     measure = ["absolute"] + ["relative"] * (len(values) - 2) + ["total"]
@@ -59,7 +59,8 @@ def arr_bridge_chart(bridge: pd.Series, title: str = "ARR bridge") -> go.Figure:
 
 def retention_by_segment_chart(table: pd.DataFrame, title: str = "Retention by segment") -> go.Figure:
     """NRR, GRR and logo retention side by side per segment, against the 100% line."""
-    order = [s for s in C.SEGMENTS if s in table.index] + [s for s in table.index if s not in C.SEGMENTS]
+    known = constants.SEGMENTS
+    order = [s for s in known if s in table.index] + [s for s in table.index if s not in known]
     table = table.loc[order]
     fig = go.Figure()
     for col, name, colour in (
@@ -204,7 +205,7 @@ def ranking_chart(figures: pd.DataFrame, title: str) -> go.Figure:
     return fig
 
 
-def lead_time_chart(days: pd.Series, title: str, prep_days: int = C.RENEWAL_PREP_DAYS) -> go.Figure:
+def lead_time_chart(days: pd.Series, title: str, prep_days: int = constants.RENEWAL_PREP_DAYS) -> go.Figure:
     """How many days before renewal each churned account first turned red, against the renewal-prep line."""
     fig = go.Figure(go.Histogram(x=days.dropna(), xbins={"size": 30}, marker_color=RED, name="churned accounts"))
     fig.add_vline(

@@ -9,12 +9,13 @@ import pandas as pd
 from IPython.display import display
 
 from csm_academy.charts import calibration_chart, dollars, retention_gauge_chart
+from csm_academy.metrics import health, retention
 
 
 def retention_playground(
     start: float = 5_000_000, expansion: float = 700_000, contraction: float = 100_000, churn: float = 300_000
 ) -> widgets.VBox:
-    """Sliders for expansion, contraction and churn; NRR and GRR redraw as they move."""
+    """Sliders for expansion, contraction and churn; NRR and GRR (from metrics.retention) redraw as they move."""
     step = max(1000, round(start / 500, -3))
 
     def slider(description: str, value: float, maximum: float) -> widgets.IntSlider:
@@ -38,15 +39,17 @@ def retention_playground(
     box = widgets.VBox([exp, con, chu, summary, out])
 
     def redraw(*_):
-        kept = start - con.value - chu.value
-        nrr = (kept + exp.value) / start
-        grr = kept / start
-        masked = min(exp.value, con.value + chu.value)
+        # The sliders describe one starting book's year, read by the course's own formulas: the playground
+        # can never teach a different NRR from the one the lessons grade.
+        year = {"arr_start": start, "expansion_arr": exp.value, "contraction_arr": con.value, "churn_arr": chu.value}
+        figures = retention.headline(pd.DataFrame([year]))
+        nrr, grr = figures.nrr, figures.grr
         summary.value = (  # mathjax_ignore: two dollar amounts would otherwise be typeset as math
             f"<span class='mathjax_ignore'><b>Starting ARR {dollars(start)}</b>: NRR {nrr:.1%}, GRR {grr:.1%}; "
-            f"expansion is covering {dollars(masked)} of lost revenue.</span>"
+            f"expansion is covering {dollars(figures.masked_churn)} of lost revenue.</span>"
         )
-        # Kept on the box so code (and tests) can read the chart that is on screen.
+        # Kept on the box so code (and tests) can read the figures and the chart that are on screen.
+        box.figures = figures
         box.chart = retention_gauge_chart(nrr, grr, f"NRR {nrr:.1%} and GRR {grr:.1%} on {dollars(start)}")
         out.clear_output(wait=True)
         with out:
@@ -71,14 +74,12 @@ def health_weights_playground(
     (ARR due at renewal) are indexed the same way. ``baseline`` (default: the login-heavy dashboard)
     is the score to beat, shown in the summary.
     """
-    from csm_academy.metrics import health as H
-
     names = list(components.columns)
-    start = dict(weights or {c: H.OUTCOME_WEIGHTS.get(c, 1) for c in names})
-    baseline = dict(baseline or {c: w for c, w in H.VANITY_WEIGHTS.items() if c in names})
+    start = dict(weights or {c: health.OUTCOME_WEIGHTS.get(c, 1) for c in names})
+    baseline = dict(baseline or {c: w for c, w in health.VANITY_WEIGHTS.items() if c in names})
     churn_arr = arr.where(churned.astype(bool), 0)
-    base_score = H.composite(components, baseline)
-    base_auc = H.auc(base_score, churned)
+    base_score = health.composite(components, baseline)
+    base_auc = health.auc(base_score, churned)
 
     sliders = {
         name: widgets.IntSlider(
@@ -102,19 +103,19 @@ def health_weights_playground(
         if sum(chosen.values()) == 0:
             summary.value = "<b>Give at least one component a weight above zero.</b>"
             return
-        score = H.composite(components, chosen)
-        auc = H.auc(score, churned)
-        by_band = H.churn_rate_by_band(score, churned, arr)
-        sizes = H.band(score).value_counts().reindex(list(H.BANDS), fill_value=0)
-        bands = ", ".join(f"{b} {by_band.get(b, 0):.1%} of ARR ({sizes[b]} accounts)" for b in H.BANDS)
+        score = health.composite(components, chosen)
+        auc = health.auc(score, churned)
+        by_band = health.churn_rate_by_band(score, churned, arr)
+        sizes = health.band(score).value_counts().reindex(list(health.BANDS), fill_value=0)
+        bands = ", ".join(f"{b} {by_band.get(b, 0):.1%} of ARR ({sizes[b]} accounts)" for b in health.BANDS)
         summary.value = (
             f"<b>AUC {auc:.3f}</b> (dashboard {base_auc:.3f}, {auc - base_auc:+.3f}); bottom 10% of scores hold "
-            f"{H.captured_churn_arr(score, churned, churn_arr, 0.1):.0%} of churned ARR, bottom 20% "
-            f"{H.captured_churn_arr(score, churned, churn_arr, 0.2):.0%}.<br>Churn by band: {bands}."
+            f"{health.captured_churn_arr(score, churned, churn_arr, 0.1):.0%} of churned ARR, bottom 20% "
+            f"{health.captured_churn_arr(score, churned, churn_arr, 0.2):.0%}.<br>Churn by band: {bands}."
         )
         # Kept on the box so code (and tests) can read the chart that is on screen.
         box.chart = calibration_chart(
-            H.churn_by_decile(score, churned, arr),
+            health.churn_by_decile(score, churned, arr),
             title=f"Churn by score decile (AUC {auc:.3f})",
             x_title="Score decile (1 = lowest scores)",
         )
