@@ -242,31 +242,33 @@ def test_a_worker_that_cannot_sandbox_stops_the_run_with_a_clear_message(dask_cl
 
 
 def test_the_writer_stores_a_submission_once_however_often_its_result_arrives(local_run, tmp_path):
+    import dataclasses
     import shutil
 
     from nbgrader.api import Gradebook
 
     from csm_academy.grading.gradebook import Writer
     from csm_academy.grading.layout import CourseLayout
+    from csm_academy.grading.records import GradeRecord
 
     src, _, _ = local_run
     course = tmp_path / "course"
     shutil.copytree(src, course, symlinks=True)
     layout = CourseLayout(course)
     state = json.loads(layout.state_file(A).read_text())
-    record = dict(state[f"ref-1/{NB}"])
+    stored = GradeRecord.from_json(state[f"ref-1/{NB}"])
+    # A new result for the same submission, as a retried task would deliver it.
+    record = dataclasses.replace(stored, questions=tuple(dataclasses.replace(q, points=1.0) for q in stored.questions))
     writer = Writer(layout, A)
-    for q in record["questions"]:
-        q["points"] = 1.0  # a new result for the same submission, as a retried task would deliver it
-    assert writer.write({**record, "notebook_json": None}) is True
-    assert writer.write(dict(record)) is False  # the same (trainee, notebook, hash) again: ignored
-    assert writer.write({**record, "questions": []}) is False
+    assert writer.write(record) is True
+    assert writer.write(record) is False  # the same (trainee, notebook, hash) again: ignored
+    assert writer.write(dataclasses.replace(record, questions=())) is False
     writer.close()
     with Gradebook(layout.gradebook_url) as gb:
         subs = [s for s in gb.find_assignment(A).submissions if s.student_id == "ref-1"]
-        assert len(subs) == 1 and subs[0].score == len(record["questions"])
-    stored = json.loads(layout.state_file(A).read_text())
-    assert stored[f"ref-1/{NB}"]["questions"] == record["questions"] and len(stored) == len(state)
+        assert len(subs) == 1 and subs[0].score == len(record.questions)
+    again = json.loads(layout.state_file(A).read_text())
+    assert again[f"ref-1/{NB}"]["questions"] == [q.to_json() for q in record.questions] and len(again) == len(state)
     changed = Writer(layout, A)  # the trainee submitted again: a new hash is a new submission
-    assert changed.write({**record, "sha256": "0" * 64}) is True
+    assert changed.write(dataclasses.replace(record, sha256="0" * 64)) is True
     changed.close()
