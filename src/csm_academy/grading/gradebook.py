@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 from csm_academy.errors import CsmAcademyError
+from csm_academy.grading.course_config import load_course_config
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.records import GradeRecord, RecordError
 
@@ -75,18 +76,17 @@ def ensure_released(layout: CourseLayout, assignment: str) -> None:
 
 
 def generate_assignment(layout: CourseLayout, assignment: str) -> None:
-    """nbgrader's own generate_assignment, in-process, on this course's layout."""
+    """nbgrader's own generate_assignment, in-process, with the course's own nbgrader config (code stub and all)."""
     from nbgrader.apps import NbGraderAPI
-    from traitlets.config import Config
 
     own_bin_on_path()
     if not layout.source(assignment).is_dir():
         raise CsmAcademyError(f"no source for assignment {assignment!r} in {layout.root / 'source'}")
-    config = Config()
+    config = load_course_config(layout.root).nbgrader_config()
+    # Where this run's course and gradebook are, whatever the file says (flags and environment win).
     config.CourseDirectory.root = str(layout.root)
     config.CourseDirectory.db_url = layout.gradebook_url
     config.CourseDirectory.course_id = course_id(layout)
-    config.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     api = NbGraderAPI(config=config)
     result = api.generate_assignment(assignment, force=True)
     if not result.get("success"):
