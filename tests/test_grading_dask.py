@@ -18,7 +18,7 @@ from csm_academy.grading.sandbox import PIDS_ROOT, SCRATCH_PREFIX
 from csm_academy.lessons import nrr_math
 from tests import nbtools
 from tests.answers.nrr_math import WRONG
-from tests.test_grading_cohort import _build_course, _env_without_venv, _grade, _submit
+from tests.test_grading_cohort import _build_course, _env_without_venv, _grade, _submit, groups_left_behind
 
 pytestmark = pytest.mark.slow
 A = "01_nrr_math"
@@ -84,7 +84,7 @@ def test_a_local_cluster_run_gives_the_expected_scores(local_run):
     assert _rows(course)["exits-kernel"]["status"] == "kernel died"
     scored = {t: v for t, v in expected.items() if v is not None}
     assert _gradebook_scores(course) == scored
-    assert not list(Path("/sys/fs/cgroup/pids/csm-academy").glob("csm-grade-*"))  # no kernel left behind
+    assert groups_left_behind() == []  # no kernel left behind by the workers the run closed
 
 
 class _DaskCluster:
@@ -171,14 +171,16 @@ def test_a_scheduler_and_two_workers_with_one_killed_mid_run_grade_each_submissi
             text=True,
         )
         state = course / "autograded" / f".csm-academy-{A}.json"
-        killed = None
+        killed, its_groups = None, []
         deadline = time.time() + 240
         while killed is None and time.time() < deadline and proc.poll() is None:
             if state.exists() and len(json.loads(state.read_text() or "{}")) >= 2:
-                busy = [pid for pid, running in _worker_processes(client).values() if running]
-                if busy:
-                    killed = busy[0]
-                    os.kill(killed, signal.SIGKILL)  # a worker that dies in the middle of grading a submission
+                for pid in [pid for pid, running in _worker_processes(client).values() if running]:
+                    its_groups = _kernel_groups_of(pid)
+                    if its_groups:  # a worker that dies in the middle of grading, its kernel running
+                        killed = pid
+                        os.kill(killed, signal.SIGKILL)
+                        break
             time.sleep(0.1)
         out, err = proc.communicate(timeout=300)
         assert killed is not None, "the run ended before a worker could be killed mid-task"
@@ -193,8 +195,16 @@ def test_a_scheduler_and_two_workers_with_one_killed_mid_run_grade_each_submissi
     assert _gradebook_scores(course) == {t: v for t, v in expected.items() if v is not None}
     assert len(json.loads(state.read_text())) == len(expected)
     # The killed worker's kernels do not outlive it: the run's last sweep kills them and removes their cgroups.
-    assert not list((PIDS_ROOT / "csm-academy").glob(f"{SCRATCH_PREFIX}{killed}-*"))
+    assert not [group for group in its_groups if group.exists()]
+    assert _kernel_groups_of(killed) == []
     assert not [p for p in Path("/proc").glob("[0-9]*") if _is_kernel_of(p, killed)]
+
+
+def _kernel_groups_of(worker_pid: int) -> list[Path]:
+    """The pids cgroups of the kernels a worker process started (their names carry its pid)."""
+    parent = PIDS_ROOT / "csm-academy"
+    assert parent.is_dir(), f"no {parent}: the grader did not cap any kernel's processes on this host"
+    return sorted(parent.glob(f"{SCRATCH_PREFIX}{worker_pid}-*"))
 
 
 def _is_kernel_of(proc: Path, worker_pid: int) -> bool:
