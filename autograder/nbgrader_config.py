@@ -1,4 +1,9 @@
-"""nbgrader configuration for the CSM Academy course (run nbgrader commands from this folder)."""
+"""nbgrader configuration for the CSM Academy course (run nbgrader commands from this folder).
+
+`csm-academy release` and `grade` read this file too, for the course in course/ (the folder it names as
+its root), so these settings mean the same to both graders: the code stub, the cell time limit
+(`grade --cell-timeout` overrides it) and the gradebook (`--db-url` or CSM_ACADEMY_DB_URL override it).
+"""
 
 from pathlib import Path
 

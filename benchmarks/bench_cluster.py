@@ -112,8 +112,11 @@ def _dask_processes(root: Path, n_workers: int, env: dict):
 
 
 def _scores(course: Path, assignment: str) -> dict[str, tuple[str, float]]:
-    state = json.loads((course / "autograded" / f".csm-academy-{assignment}.json").read_text())
-    return {k: (r["status"], sum(q["points"] for q in r["questions"])) for k, r in state.items()}
+    from csm_academy.grading.layout import CourseLayout
+    from csm_academy.grading.run import load_records
+
+    records = load_records(CourseLayout(course), assignment)
+    return {r.key: (r.status.value, sum(q.points for q in r.questions)) for r in records}
 
 
 def _report(name: str, seconds: float, peak: int, n: int, workers: int) -> float:

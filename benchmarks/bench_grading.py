@@ -141,13 +141,16 @@ def main() -> None:
 
     from nbgrader.api import Gradebook
 
-    ours = json.loads((courses["ours"] / "autograded" / f".csm-academy-{args.assignment}.json").read_text())
+    from csm_academy.grading.layout import CourseLayout
+    from csm_academy.grading.run import load_records
+
+    ours = {record.key: record for record in load_records(CourseLayout(courses["ours"]), args.assignment)}
     agree = differ = 0
     with Gradebook(f"sqlite:///{courses['plain'] / 'gradebook.db'}") as gb:
         for trainee in cohort:
             if trainee.endswith("hangs"):
                 continue
-            mine = sum(q["points"] for q in ours[f"{trainee}/{args.assignment}.ipynb"]["questions"])
+            mine = sum(q.points for q in ours[f"{trainee}/{args.assignment}.ipynb"].questions)
             theirs = gb.find_submission(args.assignment, trainee).score
             agree += mine == theirs
             differ += mine != theirs

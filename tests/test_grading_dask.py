@@ -18,7 +18,7 @@ from csm_academy.grading.sandbox import PIDS_ROOT, SCRATCH_PREFIX
 from csm_academy.lessons import nrr_math
 from tests import nbtools
 from tests.answers.nrr_math import WRONG
-from tests.test_grading_cohort import _build_course, _env_without_venv, _grade, _submit
+from tests.test_grading_cohort import _build_course, _env_without_venv, _grade, _submit, groups_left_behind
 
 pytestmark = pytest.mark.slow
 A = "01_nrr_math"
@@ -84,7 +84,7 @@ def test_a_local_cluster_run_gives_the_expected_scores(local_run):
     assert _rows(course)["exits-kernel"]["status"] == "kernel died"
     scored = {t: v for t, v in expected.items() if v is not None}
     assert _gradebook_scores(course) == scored
-    assert not list(Path("/sys/fs/cgroup/pids/csm-academy").glob("csm-grade-*"))  # no kernel left behind
+    assert groups_left_behind() == []  # no kernel left behind by the workers the run closed
 
 
 class _DaskCluster:
@@ -171,14 +171,16 @@ def test_a_scheduler_and_two_workers_with_one_killed_mid_run_grade_each_submissi
             text=True,
         )
         state = course / "autograded" / f".csm-academy-{A}.json"
-        killed = None
+        killed, its_groups = None, []
         deadline = time.time() + 240
         while killed is None and time.time() < deadline and proc.poll() is None:
             if state.exists() and len(json.loads(state.read_text() or "{}")) >= 2:
-                busy = [pid for pid, running in _worker_processes(client).values() if running]
-                if busy:
-                    killed = busy[0]
-                    os.kill(killed, signal.SIGKILL)  # a worker that dies in the middle of grading a submission
+                for pid in [pid for pid, running in _worker_processes(client).values() if running]:
+                    its_groups = _kernel_groups_of(pid)
+                    if its_groups:  # a worker that dies in the middle of grading, its kernel running
+                        killed = pid
+                        os.kill(killed, signal.SIGKILL)
+                        break
             time.sleep(0.1)
         out, err = proc.communicate(timeout=300)
         assert killed is not None, "the run ended before a worker could be killed mid-task"
@@ -193,8 +195,16 @@ def test_a_scheduler_and_two_workers_with_one_killed_mid_run_grade_each_submissi
     assert _gradebook_scores(course) == {t: v for t, v in expected.items() if v is not None}
     assert len(json.loads(state.read_text())) == len(expected)
     # The killed worker's kernels do not outlive it: the run's last sweep kills them and removes their cgroups.
-    assert not list((PIDS_ROOT / "csm-academy").glob(f"{SCRATCH_PREFIX}{killed}-*"))
+    assert not [group for group in its_groups if group.exists()]
+    assert _kernel_groups_of(killed) == []
     assert not [p for p in Path("/proc").glob("[0-9]*") if _is_kernel_of(p, killed)]
+
+
+def _kernel_groups_of(worker_pid: int) -> list[Path]:
+    """The pids cgroups of the kernels a worker process started (their names carry its pid)."""
+    parent = PIDS_ROOT / "csm-academy"
+    assert parent.is_dir(), f"no {parent}: the grader did not cap any kernel's processes on this host"
+    return sorted(parent.glob(f"{SCRATCH_PREFIX}{worker_pid}-*"))
 
 
 def _is_kernel_of(proc: Path, worker_pid: int) -> bool:
@@ -242,31 +252,33 @@ def test_a_worker_that_cannot_sandbox_stops_the_run_with_a_clear_message(dask_cl
 
 
 def test_the_writer_stores_a_submission_once_however_often_its_result_arrives(local_run, tmp_path):
+    import dataclasses
     import shutil
 
     from nbgrader.api import Gradebook
 
     from csm_academy.grading.gradebook import Writer
     from csm_academy.grading.layout import CourseLayout
+    from csm_academy.grading.records import GradeRecord
 
     src, _, _ = local_run
     course = tmp_path / "course"
     shutil.copytree(src, course, symlinks=True)
     layout = CourseLayout(course)
     state = json.loads(layout.state_file(A).read_text())
-    record = dict(state[f"ref-1/{NB}"])
+    stored = GradeRecord.from_json(state[f"ref-1/{NB}"])
+    # A new result for the same submission, as a retried task would deliver it.
+    record = dataclasses.replace(stored, questions=tuple(dataclasses.replace(q, points=1.0) for q in stored.questions))
     writer = Writer(layout, A)
-    for q in record["questions"]:
-        q["points"] = 1.0  # a new result for the same submission, as a retried task would deliver it
-    assert writer.write({**record, "notebook_json": None}) is True
-    assert writer.write(dict(record)) is False  # the same (trainee, notebook, hash) again: ignored
-    assert writer.write({**record, "questions": []}) is False
+    assert writer.write(record) is True
+    assert writer.write(record) is False  # the same (trainee, notebook, hash) again: ignored
+    assert writer.write(dataclasses.replace(record, questions=())) is False
     writer.close()
     with Gradebook(layout.gradebook_url) as gb:
         subs = [s for s in gb.find_assignment(A).submissions if s.student_id == "ref-1"]
-        assert len(subs) == 1 and subs[0].score == len(record["questions"])
-    stored = json.loads(layout.state_file(A).read_text())
-    assert stored[f"ref-1/{NB}"]["questions"] == record["questions"] and len(stored) == len(state)
+        assert len(subs) == 1 and subs[0].score == len(record.questions)
+    again = json.loads(layout.state_file(A).read_text())
+    assert again[f"ref-1/{NB}"]["questions"] == [q.to_json() for q in record.questions] and len(again) == len(state)
     changed = Writer(layout, A)  # the trainee submitted again: a new hash is a new submission
-    assert changed.write({**record, "sha256": "0" * 64}) is True
+    assert changed.write(dataclasses.replace(record, sha256="0" * 64)) is True
     changed.close()

@@ -9,18 +9,32 @@ import shutil
 from pathlib import Path
 
 from csm_academy.errors import CsmAcademyError
+from csm_academy.grading.course_config import CourseConfig, load_course_config
 from csm_academy.grading.layout import CourseLayout
 
 DB_URL_ENV = "CSM_ACADEMY_DB_URL"  # the gradebook URL can hold a password: an environment variable keeps it out of ps
 
 
-def _layout(args: argparse.Namespace) -> CourseLayout:
+def _root(args: argparse.Namespace) -> Path:
     from csm_academy.grading.run import default_course_root
 
     root = Path(args.course) if args.course else default_course_root()
     if not (root / "source").exists():
         raise CsmAcademyError(f"{root} is not an nbgrader course folder (it has no source/)")
-    return CourseLayout(root, db_url=getattr(args, "db_url", None) or os.environ.get(DB_URL_ENV) or None)
+    return root
+
+
+def course_from_args(args: argparse.Namespace) -> tuple[CourseLayout, CourseConfig]:
+    """The course folder and its nbgrader config; the gradebook from --db-url, else the environment, else the config."""
+    root = _root(args)
+    config = load_course_config(root)
+    db_url = getattr(args, "db_url", None) or os.environ.get(DB_URL_ENV) or config.db_url or None
+    return CourseLayout(root, db_url=db_url), config
+
+
+def cell_timeout(args: argparse.Namespace, config: CourseConfig) -> int | None:
+    """Seconds a cell may run: --cell-timeout, else the course's ``c.Execute.timeout`` (nbgrader's default 30)."""
+    return args.cell_timeout if args.cell_timeout is not None else config.cell_timeout
 
 
 def _trainees(args: argparse.Namespace) -> list[str]:
@@ -44,7 +58,7 @@ def _cmd_release(args: argparse.Namespace) -> int:
     from csm_academy.grading.seeds import load_or_create_secret, trainee_seed
     from csm_academy.questions.lesson import SEED_FILE
 
-    layout = _layout(args)
+    layout, _ = course_from_args(args)
     generate_assignment(layout, args.assignment)
     secret = load_or_create_secret(layout.root)
     trainees = _trainees(args)
@@ -66,7 +80,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     from csm_academy.grading.run import grade, load_records
     from csm_academy.grading.seeds import load_or_create_secret
 
-    layout = _layout(args)
+    layout, config = course_from_args(args)
     summary = grade(
         layout,
         args.assignment,
@@ -76,7 +90,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         sandbox=not args.no_sandbox,
         force=args.force,
         progress=not args.no_progress,
-        cell_timeout=args.cell_timeout,
+        cell_timeout=cell_timeout(args, config),
         notebook_timeout=args.timeout,
     )
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "nothing new"
@@ -93,7 +107,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from csm_academy.grading.reports import write_reports
     from csm_academy.grading.run import load_records
 
-    layout = _layout(args)
+    layout = CourseLayout(_root(args))  # reports read the state file only: no gradebook, no config
     records = load_records(layout, args.assignment)
     if not records:
         raise CsmAcademyError(f"nothing graded yet for {args.assignment!r}: run csm-academy grade first")
@@ -106,8 +120,8 @@ def add_instructor_commands(sub) -> None:
     """Add release, grade and report to the ``csm-academy`` parser."""
     course_help = "nbgrader course folder (default: autograder/course in this repository)"
     db_help = (
-        f"nbgrader gradebook database URL, e.g. postgresql://user@host/gradebook (default: ${DB_URL_ENV}, "
-        "else gradebook.db in the course folder)"
+        f"nbgrader gradebook database URL, e.g. postgresql://user@host/gradebook (default: ${DB_URL_ENV}, else "
+        "c.CourseDirectory.db_url in the course's nbgrader_config.py, else gradebook.db in the course folder)"
     )
     p = sub.add_parser("release", help="make the student version, plus a personalised copy per trainee")
     p.add_argument("assignment")
@@ -130,7 +144,11 @@ def add_instructor_commands(sub) -> None:
     p.add_argument("--force", action="store_true", help="grade again even submissions that did not change")
     p.add_argument("--no-sandbox", action="store_true", help="run trainee code WITHOUT isolation (not advised)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--cell-timeout", type=int, default=30, help="seconds a cell may run (default 30)")
+    p.add_argument(
+        "--cell-timeout",
+        type=int,
+        help="seconds a cell may run (default: c.Execute.timeout in the course's nbgrader_config.py, else 30)",
+    )
     p.add_argument("--timeout", type=int, default=180, help="seconds a whole notebook may run (default 180)")
     p.set_defaults(func=_cmd_grade)
 

@@ -4,36 +4,37 @@ A task needs only the course folder (a path every worker can read: one machine, 
 system) and returns the result record, executed notebook included. The process that started the run
 is the only writer of the gradebook, the executed notebooks and the resume state.
 
-Speed comes from two things per worker process, kept in module globals because a Dask worker runs
-many tasks in one process: caches of what every submission shares (sources, hidden books, expected
-answers), and a kernel started ahead of time. With one thread per worker the scheduler keeps the next
-task waiting on the worker while the current one runs; a worker plugin sees it arrive, and the running
-task starts that submission's kernel before it runs its own, so kernel start-up overlaps grading.
+Speed comes from two things per worker process, kept in one ``WorkerState`` because a Dask worker runs
+many tasks in one process: the grading cache (``worker_cache.py``: what every submission shares), and a
+kernel started ahead of time. With one thread per worker the scheduler keeps the next task waiting on
+the worker while the current one runs; a worker plugin sees it arrive, and the running task starts that
+submission's kernel before it runs its own, so kernel start-up overlaps grading.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import functools
 import json
 import logging
-import shutil
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
-import nbformat
 from distributed import Client, LocalCluster, WorkerPlugin, as_completed, get_worker
 from distributed.scheduler import KilledWorker
 
 from csm_academy.errors import CsmAcademyError
 from csm_academy.grading import execute
-from csm_academy.grading.execute import FAILED, Job, Settings
+from csm_academy.grading.execute import Settings
 from csm_academy.grading.gradebook import own_bin_on_path
+from csm_academy.grading.records import GradeRecord, Job, RecordError, Status, failed
 from csm_academy.grading.sandbox import bwrap_problem, sweep_pids_groups
+from csm_academy.grading.worker_cache import WorkerCache
 
 PREFIX = "csm-grade-"  # Dask groups tasks by the key's leading words: all our tasks form one group
 START_TOPIC = "csm-academy-grading-started"
@@ -46,12 +47,18 @@ NEXT_TASK_WAIT = 0.5  # seconds a task waits for the next one to arrive on its w
 
 # --- worker side ---------------------------------------------------------------------------------
 
-_COND = threading.Condition()
-_READY: dict[str, None] = {}  # our tasks waiting on this worker, in arrival order
-_PRESTARTED: dict[str, execute.Prepared] = {}  # kernels started for tasks that have not run yet
-_NOTEBOOKS: dict[tuple, tuple] = {}
-_CONTEXT: list[tuple[str, str]] = []  # the course and secret the caches above and in execute.py were built for
-_SANDBOX: list[str | None] = []  # bwrap_problem() of this worker process, checked once
+
+class WorkerState:
+    """What one worker process keeps between tasks: the grading cache and the kernels started ahead."""
+
+    def __init__(self) -> None:
+        self.cache = WorkerCache()
+        self.lock = threading.Condition()  # guards ready and prestarted; notified when a task arrives
+        self.ready: dict[str, None] = {}  # our tasks waiting on this worker, in arrival order
+        self.prestarted: dict[str, execute.Prepared] = {}  # kernels started for tasks that have not run yet
+
+
+_WORKER = WorkerState()  # one per process: the tasks and the plugin of a worker share it
 
 
 def task_key(token: str, job: Job, attempt: int = 0) -> str:
@@ -79,88 +86,65 @@ class Prestart(WorkerPlugin):
         """Called by the worker on every task state change (on its event loop: bookkeeping only)."""
         if not (isinstance(key, str) and key.startswith(PREFIX)):
             return
-        with _COND:
+        with _WORKER.lock:
             if finish == "ready":
-                _READY[key] = None
-                _COND.notify_all()
+                _WORKER.ready[key] = None
+                _WORKER.lock.notify_all()
             else:
-                _READY.pop(key, None)
+                _WORKER.ready.pop(key, None)
             # Cancelled (the client went away) or moved to another worker before it ran: its kernel goes.
-            gone = _PRESTARTED.pop(key, None) if finish in ("released", "forgotten") else None
+            gone = _WORKER.prestarted.pop(key, None) if finish in ("released", "forgotten") else None
         if gone is not None:
-            threading.Thread(target=_discard, args=(gone,), daemon=True).start()  # not on the event loop
+            threading.Thread(target=execute.discard, args=(gone,), daemon=True).start()  # not on the event loop
 
     def teardown(self, worker) -> None:
         """Stop kernels started for tasks this worker will now never run."""
-        with _COND:
-            stale = list(_PRESTARTED.values())
-            _PRESTARTED.clear()
+        with _WORKER.lock:
+            stale = list(_WORKER.prestarted.values())
+            _WORKER.prestarted.clear()
         for prep in stale:
-            _discard(prep)
+            execute.discard(prep)
 
 
-def _discard(prep: execute.Prepared) -> None:
-    with contextlib.suppress(Exception):  # a kernel that is already gone
-        execute._kill(prep.km)
-    if prep.scratch is not None:
-        shutil.rmtree(prep.scratch, ignore_errors=True)
-
-
+@functools.cache
 def worker_sandbox_problem() -> str | None:
     """bwrap_problem() of this worker process (checked once: it does not change while the worker lives)."""
-    if not _SANDBOX:
-        _SANDBOX.append(bwrap_problem())
-    return _SANDBOX[0]
-
-
-def _notebooks(settings: Settings, assignment: str, notebook: str) -> tuple:
-    """Source and release of a notebook, cached; another course, secret or changed file drops every cache."""
-    paths = (settings.layout.source(assignment) / notebook, settings.layout.release(assignment) / notebook)
-    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
-    context = (str(settings.layout.root), hashlib.sha256(settings.secret).hexdigest())
-    if stamp not in _NOTEBOOKS:
-        if [context] != _CONTEXT or any(k[0][0] == stamp[0][0] for k in _NOTEBOOKS):
-            # A worker outlives a run: the next one may grade another course or a regenerated assignment,
-            # and the hidden cases and expected answers built for the old one must not serve it
-            # (expected answers are keyed by book identity, so the books go with them).
-            _NOTEBOOKS.clear()
-            execute._CASES.clear()
-            execute._EXPECTED.clear()
-            execute._BOOKS.clear()
-            _CONTEXT[:] = [context]
-        _NOTEBOOKS[stamp] = tuple(nbformat.read(p, as_version=4) for p in paths)
-    return _NOTEBOOKS[stamp]
+    return bwrap_problem()
 
 
 def _prepare(settings: Settings, job: Job) -> execute.Prepared:
     try:
-        source, release = _notebooks(settings, job.assignment, job.notebook)
-        return execute.prepare(settings, job, source, release)
+        cache = _WORKER.cache.for_assignment(settings.layout, settings.secret, job.assignment)
+        return execute.prepare(settings, job, cache)
     except Exception as exc:  # never let one submission stop the worker
-        return execute.Prepared(job, time.perf_counter(), error={"status": FAILED, "detail": one_line(exc)})
+        return execute.Prepared(job, time.perf_counter(), failure=(Status.FAILED, one_line(exc)))
 
 
 def _prestart_next(settings: Settings, token: str) -> None:
     """Start the kernel of the next task of this run waiting on this worker, if one arrives soon."""
 
     def candidates() -> list[str]:
-        return [k for k in _READY if k.startswith(f"{PREFIX}{token}-") and k not in _PRESTARTED]
+        return [k for k in _WORKER.ready if k.startswith(f"{PREFIX}{token}-") and k not in _WORKER.prestarted]
 
-    with _COND:
-        if any(k in _READY for k in _PRESTARTED):
+    with _WORKER.lock:
+        if any(k in _WORKER.ready for k in _WORKER.prestarted):
             return  # one kernel ahead is enough
-        _COND.wait_for(lambda: bool(candidates()), timeout=NEXT_TASK_WAIT)
+        _WORKER.lock.wait_for(lambda: bool(candidates()), timeout=NEXT_TASK_WAIT)
         waiting = candidates()
     if not waiting:
         return
     key = waiting[0]
     prep = _prepare(settings, _parse_key(key)[1])
-    with _COND:
-        _PRESTARTED[key] = prep
+    with _WORKER.lock:
+        _WORKER.prestarted[key] = prep
 
 
 def grade_task(settings: Settings, job: Job) -> dict:
-    """Grade one submission on a Dask worker; always returns a result record (the client stores it)."""
+    """Grade one submission on a Dask worker; always returns a record, as ``GradeRecord.to_json`` (with notebook)."""
+    return _grade_on_worker(settings, job).to_json(with_executed_notebook=True)
+
+
+def _grade_on_worker(settings: Settings, job: Job) -> GradeRecord:
     worker = get_worker()
     key = worker.get_current_task()
     token = _parse_key(key)[0] if isinstance(key, str) and key.startswith(PREFIX) else None
@@ -169,12 +153,12 @@ def grade_task(settings: Settings, job: Job) -> dict:
     worker.log_event(START_TOPIC, {"run": token, "trainee": job.trainee, "notebook": job.notebook})
     own_bin_on_path()
     if settings.sandbox and (problem := worker_sandbox_problem()):
-        return failed_record(job, f"cannot sandbox trainee code on worker {worker.address}: {problem}")
-    with _COND:
-        prep = _PRESTARTED.pop(key, None)
-        stale = [_PRESTARTED.pop(k) for k in list(_PRESTARTED) if k not in _READY]  # stolen or cancelled
-    for old in stale:
-        _discard(old)
+        return failed(job, f"cannot sandbox trainee code on worker {worker.address}: {problem}")
+    with _WORKER.lock:
+        prep = _WORKER.prestarted.pop(key, None)
+        stale = [_WORKER.prestarted.pop(k) for k in list(_WORKER.prestarted) if k not in _WORKER.ready]
+    for old in stale:  # stolen or cancelled
+        execute.discard(old)
     if prep is None or prep.job != job:
         prep = _prepare(settings, job)
     if token:
@@ -182,10 +166,8 @@ def grade_task(settings: Settings, job: Job) -> dict:
     try:
         return execute.run(settings, prep)
     except Exception as exc:
-        execute._kill(prep.km)
-        if prep.scratch is not None:
-            shutil.rmtree(prep.scratch, ignore_errors=True)
-        return {**failed_record(job, one_line(exc)), "sha256": prep.sha256}
+        execute.discard(prep)
+        return failed(job, one_line(exc), sha256=prep.sha256)
 
 
 # --- client side ---------------------------------------------------------------------------------
@@ -195,19 +177,6 @@ def one_line(exc: BaseException) -> str:
     """An exception as one short line."""
     last = traceback.format_exception_only(type(exc), exc)[-1].strip()
     return last[:300]
-
-
-def failed_record(job: Job, detail: str) -> dict:
-    """The record of a submission that could not be graded."""
-    return {
-        "trainee": job.trainee,
-        "assignment": job.assignment,
-        "notebook": job.notebook,
-        "sha256": "",  # empty: the next run grades it again
-        "status": FAILED,
-        "detail": detail,
-        "questions": [],
-    }
 
 
 @contextlib.contextmanager
@@ -261,9 +230,12 @@ def run_tasks(
     client: Client,
     settings: Settings,
     todo: list[Job],
-    store: Callable[[dict], bool],
-) -> list[dict]:
-    """Grade ``todo`` as one Dask task per submission; ``store`` gets each record once, as tasks finish."""
+    store: Callable[[GradeRecord], bool],
+) -> list[GradeRecord]:
+    """Grade ``todo`` as one Dask task per submission; ``store`` gets each record once, as tasks finish.
+
+    Returns the records ``store`` took, without their executed notebooks (those are on disk by then).
+    """
     if not todo:
         return []
     client.register_plugin(Prestart())
@@ -282,13 +254,13 @@ def run_tasks(
     jobs = {}
     for job in todo:
         jobs[client.submit(grade_task, settings, job, key=task_key(token, job), pure=False)] = (job, 0)
-    records: list[dict] = []
+    records: list[GradeRecord] = []
     pending = as_completed(list(jobs))
     try:
         for future in pending:
             job, attempt = jobs.pop(future)
             try:
-                record = future.result()
+                record = _received(job, future.result())
             except KilledWorker:
                 ident = (job.trainee, job.notebook)
                 deadline = time.monotonic() + 2
@@ -297,18 +269,18 @@ def run_tasks(
                     time.sleep(0.05)
                 tries = started.get(ident, 0)
                 if tries >= LOCAL_TRIES or attempt + 1 >= MAX_ATTEMPTS:
-                    record = failed_record(job, f"killed the grading worker {tries} times")
+                    record = failed(job, f"killed the grading worker {tries} times")
                 else:  # it was waiting on workers that others killed: give it a fresh count of tries
                     retry = client.submit(grade_task, settings, job, key=task_key(token, job, attempt + 1), pure=False)
                     jobs[retry] = (job, attempt + 1)
                     pending.add(retry)
                     continue
             except Exception as exc:  # lost or cancelled by the cluster: say so and carry on
-                record = failed_record(job, f"the cluster could not run it: {one_line(exc)}")
+                record = failed(job, f"the cluster could not run it: {one_line(exc)}")
             finally:
                 future.release()
             if store(record):
-                records.append(record)
+                records.append(record.without_executed_notebook())  # a cohort of notebooks would fill memory
     finally:
         with contextlib.suppress(Exception):
             client.unsubscribe_topic(START_TOPIC)
@@ -317,9 +289,18 @@ def run_tasks(
     return records
 
 
-def _without_db_url(settings: Settings) -> Settings:
-    from dataclasses import replace
+def _received(job: Job, data: object) -> GradeRecord:
+    """The record a task returned, or a failed one if it is not a record of ``job``."""
+    try:
+        record = GradeRecord.from_json(data)
+    except RecordError as exc:
+        return failed(job, f"the worker returned a record this grader cannot read ({exc})")
+    if record.job != job:
+        return failed(job, f"the worker returned the record of another submission ({record.key})")
+    return record
 
+
+def _without_db_url(settings: Settings) -> Settings:
     return replace(settings, layout=replace(settings.layout, db_url=None))
 
 

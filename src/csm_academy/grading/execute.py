@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import os
-import pickle
 import shutil
 import signal
 import subprocess
@@ -22,8 +20,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from csm_academy.book.book import Book
-from csm_academy.book.generate import generate_book
 from csm_academy.grading.layout import CourseLayout
+from csm_academy.grading.records import GradeRecord, Job, QuestionResult, Status
 from csm_academy.grading.sandbox import (
     PIDS_ROOT,
     SCRATCH_PREFIX,
@@ -35,27 +33,12 @@ from csm_academy.grading.sandbox import (
 )
 from csm_academy.grading.seeds import trainee_seed
 from csm_academy.grading.submission import Unreadable, check_and_restore, sha256_of
+from csm_academy.grading.worker_cache import GradingCache
 from csm_academy.lessons.registry import lesson_for
 from csm_academy.questions import wire
 from csm_academy.questions.feedback import Feedback, Outcome
 from csm_academy.questions.lesson import SEED_ENV
-from csm_academy.questions.question import Attempt
-
-HIDDEN_BOOKS = 2
-HIDDEN_ACCOUNTS = 300
-
-# Statuses a submission can end with; only "graded" and "tampered" carry trustworthy scores.
-GRADED, TAMPERED = "graded", "tampered"
-TIMED_OUT, KERNEL_DIED, UNREADABLE, FAILED = "timed out", "kernel died", "could not be read", "grading failed"
-
-
-@dataclass(frozen=True)
-class Job:
-    """One submission to grade."""
-
-    trainee: str
-    assignment: str
-    notebook: str  # file name, e.g. 01_nrr_math.ipynb
+from csm_academy.questions.question import Attempt, Question
 
 
 @dataclass
@@ -65,85 +48,9 @@ class Settings:
     layout: CourseLayout
     secret: bytes
     sandbox: bool = True
-    cell_timeout: int = 30
+    cell_timeout: int | None = 30  # None: no limit per cell (the notebook limit still holds)
     notebook_timeout: int = 180
     limits: Limits = field(default_factory=Limits)
-
-
-_BOOKS: dict[tuple[int, int], Book] = {}
-
-
-def _book(seed: int, n: int) -> Book:
-    # Hidden books are regenerated per trainee seed; the small cache serves retries and re-runs.
-    key = (seed, n)
-    if key not in _BOOKS:
-        if len(_BOOKS) > 64:
-            _BOOKS.clear()
-        _BOOKS[key] = generate_book(seed, n)
-    return _BOOKS[key]
-
-
-def hidden_specs(source) -> dict[str, tuple[list[int], int]]:
-    """Per question, the hidden seeds and book size its source notebook's hidden test asks for."""
-    specs: dict[str, tuple[list[int], int]] = {}
-    for cell in source.cells:
-        if cell.cell_type != "code" or "grade_hidden" not in cell.source:
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "grade_hidden" and node.args:
-                qid = ast.literal_eval(node.args[0])
-                kw = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg in ("seeds", "n_accounts")}
-                seeds = kw.get("seeds", ast.literal_eval(node.args[1]) if len(node.args) > 1 else [])
-                specs[qid] = ([int(s) for s in seeds], int(kw.get("n_accounts", HIDDEN_ACCOUNTS)))
-    return specs
-
-
-_CASES: dict[str, tuple[dict[str, list[tuple[str, Book]]], bytes]] = {}
-_EXPECTED: dict[tuple[int, str], Any] = {}
-
-
-def _shared_cases(settings: Settings, job: Job, source) -> tuple[dict[str, list[tuple[str, Book]]], bytes]:
-    """The hidden cases and their pickled inputs: the same for every trainee, so made once per worker."""
-    if job.assignment not in _CASES:
-        _, cases = trainee_cases(settings, job, source)
-        inputs = {
-            qid: [(label, _inputs_for(job.assignment, qid, b)) for label, b in books] for qid, books in cases.items()
-        }
-        _CASES[job.assignment] = (cases, pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))
-    return _CASES[job.assignment]
-
-
-def trainee_cases(settings: Settings, job: Job, source) -> tuple[int, dict[str, list[tuple[str, Book]]]]:
-    """The visible seed and, per question, the books (with truth, grader side) its answer is judged on.
-
-    The books are the ones the source notebook's hidden tests name, so honest submissions get exactly
-    the scores plain ``nbgrader autograde`` gives; the visible seed only sets the trainee's own book.
-    """
-    lesson = lesson_for(job.assignment)
-    specs = hidden_specs(source)
-    visible_seed = trainee_seed(settings.secret, job.trainee, job.assignment)
-    cases: dict[str, list[tuple[str, Book]]] = {}
-    for q in lesson.questions:
-        seeds, n_accounts = specs.get(
-            q.qid,
-            (
-                [trainee_seed(settings.secret, job.trainee, job.assignment, "hidden", i) for i in range(HIDDEN_BOOKS)],
-                HIDDEN_ACCOUNTS,
-            ),
-        )
-        # Graded on unseen books only: a trainee's own book can be an unlucky draw for a judgement
-        # question, and the check cell has already told them how they did on it.
-        books: list[tuple[str, Book]] = []
-        for i, seed in enumerate(seeds, start=1):
-            full = _book(seed, n_accounts)
-            books.append((f"unseen book {i}", full))
-            books.extend((f"unseen book {i} with {name}", variant(full)) for name, variant in q.edge_cases)
-        cases[q.qid] = books
-    return visible_seed, cases
 
 
 @dataclass
@@ -152,34 +59,37 @@ class Prepared:
 
     job: Job
     started: float
+    cache: GradingCache | None = None  # what its cases come from; it judges the answers with the same books
     scratch: Path | None = None
     notebook: Any = None
     sha256: str = ""
     problems: list[str] = field(default_factory=list)
-    cases: dict[str, list[tuple[str, Book]]] = field(default_factory=dict)
+    cases: dict[str, tuple[tuple[str, Book], ...]] = field(default_factory=dict)
     km: Any = None
-    error: dict | None = None  # set when the submission cannot be run at all
+    failure: tuple[Status, str] | None = None  # set when the submission cannot be run at all
 
 
-def prepare(settings: Settings, job: Job, source, release) -> Prepared:
+def prepare(settings: Settings, job: Job, cache: GradingCache) -> Prepared:
     """Check the submission and start its kernel, so start-up overlaps the previous submission's run."""
-    prep = Prepared(job, time.perf_counter())
+    prep = Prepared(job, time.perf_counter(), cache)
     path = settings.layout.submitted(job.trainee, job.assignment, job.notebook)
     with contextlib.suppress(OSError):
         prep.sha256 = sha256_of(path)  # also for unreadable files, so a re-run knows they did not change
+    source, release = cache.notebooks(job.assignment, job.notebook)
     try:
         checked = check_and_restore(path, source, release)
     except Unreadable as exc:
-        prep.error = {"status": UNREADABLE, "detail": str(exc)}
+        prep.failure = (Status.UNREADABLE, str(exc))
         return prep
     prep.notebook, prep.sha256, prep.problems = checked.notebook, checked.sha256, checked.problems
     visible_seed = trainee_seed(settings.secret, job.trainee, job.assignment)
-    prep.cases, pickled = _shared_cases(settings, job, source)
+    cases = cache.cases(job.assignment, job.notebook)
+    prep.cases = cases.books
     # The owner's pid in the name lets a later sweep find kernels whose worker was killed (see sandbox.py).
     prep.scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     grading = prep.scratch / "grading"
     grading.mkdir()
-    (grading / wire.CASES_FILE).write_bytes(pickled)
+    (grading / wire.CASES_FILE).write_bytes(cases.kernel_inputs)
     spec = SandboxSpec(
         scratch=prep.scratch,
         hide=settings.layout.hidden_from_trainees(),
@@ -202,18 +112,13 @@ def prepare(settings: Settings, job: Job, source, release) -> Prepared:
     return prep
 
 
-def _inputs_for(assignment: str, qid: str, book: Book) -> tuple:
-    q = lesson_for(assignment).question(qid)
-    return q.inputs(book.observable())
-
-
-def run(settings: Settings, prep: Prepared) -> dict:
-    """Execute a prepared submission and judge it; always returns a result record."""
+def run(settings: Settings, prep: Prepared) -> GradeRecord:
+    """Execute a prepared submission and judge it; always returns a record."""
     job = prep.job
-    base = {"trainee": job.trainee, "assignment": job.assignment, "notebook": job.notebook, "sha256": prep.sha256}
-    if prep.error:
-        return {**base, **prep.error, "questions": [], "seconds": time.perf_counter() - prep.started}
-    status, detail = (TAMPERED, "; ".join(prep.problems)) if prep.problems else (GRADED, "")
+    if prep.failure or prep.cache is None:
+        status, detail = prep.failure or (Status.FAILED, "the submission was never prepared")
+        return GradeRecord.of(job, status, detail, sha256=prep.sha256, seconds=time.perf_counter() - prep.started)
+    status, detail = (Status.TAMPERED, "; ".join(prep.problems)) if prep.problems else (Status.GRADED, "")
     client = NotebookClient(
         prep.notebook,
         km=prep.km,
@@ -230,30 +135,45 @@ def run(settings: Settings, prep: Prepared) -> dict:
     try:
         client.execute()
     except CellTimeoutError:
-        status, detail = TIMED_OUT, f"a cell ran longer than {settings.cell_timeout} s"
+        status, detail = Status.TIMED_OUT, f"a cell ran longer than {settings.cell_timeout} s"
     except DeadKernelError:
         if not watchdog.is_alive():
-            status, detail = TIMED_OUT, f"the notebook ran longer than {settings.notebook_timeout} s"
+            status, detail = Status.TIMED_OUT, f"the notebook ran longer than {settings.notebook_timeout} s"
         else:
-            status, detail = KERNEL_DIED, "the kernel stopped (crashed, exited or ran out of memory)"
+            status, detail = Status.KERNEL_DIED, "the kernel stopped (crashed, exited or ran out of memory)"
     except Exception as exc:  # a broken kernel can fail in many ways; the run must go on
-        status, detail = KERNEL_DIED, f"{type(exc).__name__}: {str(exc)[:200]}"
+        status, detail = Status.KERNEL_DIED, f"{type(exc).__name__}: {str(exc)[:200]}"
     finally:
         watchdog.cancel()
-        _kill(prep.km)
+        stop_kernel(prep.km)
     try:
         results = wire.read_results(prep.scratch / "grading")
     except ValueError as exc:
-        results, status, detail = {}, FAILED, str(exc)
+        results, status, detail = {}, Status.FAILED, str(exc)
+    crashed = status in (Status.TIMED_OUT, Status.KERNEL_DIED)
     questions = [
-        _judge(q, prep.cases[q.qid], results, crashed=status in (TIMED_OUT, KERNEL_DIED))
+        QuestionResult.from_feedback(_judge(prep.cache, q, prep.cases[q.qid], results, crashed))
         for q in lesson_for(job.assignment).questions
     ]
-    record = {**base, "status": status, "detail": detail, "questions": [f.as_dict() for f in questions]}
-    record["notebook_json"] = nbformat.writes(prep.notebook)
-    record["seconds"] = time.perf_counter() - prep.started
+    executed = nbformat.writes(prep.notebook)
     shutil.rmtree(prep.scratch, ignore_errors=True)
-    return record
+    return GradeRecord.of(
+        job,
+        status,
+        detail,
+        sha256=prep.sha256,
+        questions=questions,
+        seconds=time.perf_counter() - prep.started,
+        executed_notebook=executed,
+    )
+
+
+def discard(prep: Prepared) -> None:
+    """Give up on a prepared submission: stop its kernel and remove its scratch folder."""
+    with contextlib.suppress(Exception):  # a kernel that is already gone
+        stop_kernel(prep.km)
+    if prep.scratch is not None:
+        shutil.rmtree(prep.scratch, ignore_errors=True)
 
 
 def _kill_group(km) -> None:
@@ -264,8 +184,8 @@ def _kill_group(km) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def _kill(km) -> None:
-    """Stop a kernel for good: its whole process group first, then the manager's own clean-up."""
+def stop_kernel(km) -> None:
+    """Stop a kernel for good: its whole process group first, then the manager's own clean-up and its cgroup."""
     if km is None:
         return
     _kill_group(km)
@@ -282,7 +202,9 @@ def _kill(km) -> None:
             time.sleep(0.05)
 
 
-def _judge(q, books: list[tuple[str, Book]], results: dict, crashed: bool) -> Feedback:
+def _judge(
+    cache: GradingCache, q: Question, books: tuple[tuple[str, Book], ...], results: dict, crashed: bool
+) -> Feedback:
     """The question's feedback: the first case that is not right, else the last (right) one."""
     feedback = None
     for label, book in books:
@@ -296,10 +218,8 @@ def _judge(q, books: list[tuple[str, Book]], results: dict, crashed: bool) -> Fe
             str(record.get("detail", ""))[:300],
         )
         hidden = label != "your book"
-        key = (id(book), q.qid)  # books are shared by every submission a worker grades
-        if key not in _EXPECTED:
-            _EXPECTED[key] = q.expected(book)
-        feedback = q.judge(attempt, book, hidden=hidden, label=label if hidden else "", expected=_EXPECTED[key])
+        expected = cache.expected(q, book)  # books are shared by every submission this process grades
+        feedback = q.judge(attempt, book, hidden=hidden, label=label if hidden else "", expected=expected)
         if feedback.outcome is not Outcome.CORRECT:
             return feedback
     assert feedback is not None

@@ -11,9 +11,10 @@ import warnings
 from pathlib import Path
 
 from csm_academy.errors import CsmAcademyError
+from csm_academy.grading.course_config import load_course_config
 from csm_academy.grading.layout import CourseLayout
+from csm_academy.grading.records import GradeRecord, RecordError
 
-SCORED = ("graded", "tampered")
 SERVER_COURSE_ID = "default_course"  # the course row nbgrader's Gradebook creates by itself
 
 
@@ -75,18 +76,17 @@ def ensure_released(layout: CourseLayout, assignment: str) -> None:
 
 
 def generate_assignment(layout: CourseLayout, assignment: str) -> None:
-    """nbgrader's own generate_assignment, in-process, on this course's layout."""
+    """nbgrader's own generate_assignment, in-process, with the course's own nbgrader config (code stub and all)."""
     from nbgrader.apps import NbGraderAPI
-    from traitlets.config import Config
 
     own_bin_on_path()
     if not layout.source(assignment).is_dir():
         raise CsmAcademyError(f"no source for assignment {assignment!r} in {layout.root / 'source'}")
-    config = Config()
+    config = load_course_config(layout.root).nbgrader_config()
+    # Where this run's course and gradebook are, whatever the file says (flags and environment win).
     config.CourseDirectory.root = str(layout.root)
     config.CourseDirectory.db_url = layout.gradebook_url
     config.CourseDirectory.course_id = course_id(layout)
-    config.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     api = NbGraderAPI(config=config)
     result = api.generate_assignment(assignment, force=True)
     if not result.get("success"):
@@ -105,33 +105,27 @@ class Writer:
         self.layout = layout
         self.assignment = assignment
         self.state_path = layout.state_file(assignment)
-        self.state: dict[str, dict] = {}
+        self.state: dict[str, GradeRecord] = read_state(self.state_path)
         self.written: set[tuple[str, str, str]] = set()
         self._gb = None
-        if self.state_path.exists():
-            try:
-                self.state = json.loads(self.state_path.read_text())
-            except ValueError:
-                self.state = {}  # a state file cut short: everything is simply graded again
 
-    def already_graded(self, trainee: str, notebook: str, sha256: str) -> dict | None:
+    def already_graded(self, trainee: str, notebook: str, sha256: str) -> GradeRecord | None:
         """The stored record if this exact submission was graded before."""
         record = self.state.get(f"{trainee}/{notebook}")
-        return record if record and record.get("sha256") == sha256 else None
+        return record if record is not None and record.sha256 == sha256 else None
 
-    def write(self, record: dict) -> bool:
+    def write(self, record: GradeRecord) -> bool:
         """Store one result (atomic steps, so a run killed at any point can resume); False if already stored."""
-        notebook_json = record.pop("notebook_json", None)
-        once = (record["trainee"], record["notebook"], record.get("sha256", ""))
+        once = (record.trainee, record.notebook, record.sha256)
         if once in self.written:
             return False
-        if record["status"] in SCORED:
+        if record.scored:
             self._gradebook(record)
-            if notebook_json:
-                out = self.layout.autograded(record["trainee"], self.assignment, record["notebook"])
-                _atomic_write(out, notebook_json)
-        self.state[f"{record['trainee']}/{record['notebook']}"] = record
-        _atomic_write(self.state_path, json.dumps(self.state, indent=1, sort_keys=True))
+            if record.executed_notebook:
+                out = self.layout.autograded(record.trainee, self.assignment, record.notebook)
+                _atomic_write(out, record.executed_notebook)
+        self.state[record.key] = record.without_executed_notebook()
+        _atomic_write(self.state_path, state_json(self.state))
         self.written.add(once)
         return True
 
@@ -142,10 +136,10 @@ class Writer:
                 self._gb.close()
             self._gb = None
 
-    def _gradebook(self, record: dict) -> None:
+    def _gradebook(self, record: GradeRecord) -> None:
         from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning
 
-        notebook = Path(record["notebook"]).stem
+        notebook = Path(record.notebook).stem
         for attempt in range(3):
             if self._gb is None:
                 self._gb = open_gradebook(self.layout)
@@ -155,11 +149,11 @@ class Writer:
                     # nbgrader's own update_or_create_submission makes SQLAlchemy warn about an autoflush
                     # before it adds the new rows itself; the rows are stored all the same.
                     warnings.filterwarnings("ignore", category=SAWarning)
-                    gb.update_or_create_student(record["trainee"])
-                    gb.update_or_create_submission(self.assignment, record["trainee"])
-                    for q in record["questions"]:
-                        grade = gb.find_grade(q["qid"], notebook, self.assignment, record["trainee"])
-                        grade.auto_score = float(q["points"])
+                    gb.update_or_create_student(record.trainee)
+                    gb.update_or_create_submission(self.assignment, record.trainee)
+                    for q in record.questions:
+                        grade = gb.find_grade(q.qid, notebook, self.assignment, record.trainee)
+                        grade.auto_score = float(q.points)
                     gb.db.commit()
                 return
             except (OperationalError, IntegrityError):
@@ -170,6 +164,32 @@ class Writer:
                 self.close()
                 if attempt == 2:
                     raise
+
+
+def read_state(path: Path) -> dict[str, GradeRecord]:
+    """The resume state: stored records by ``trainee/notebook``; anything unreadable is simply graded again."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return {}  # a state file cut short: everything is simply graded again
+    if not isinstance(data, dict):
+        return {}
+    state = {}
+    for key, entry in data.items():
+        try:
+            record = GradeRecord.from_json(entry)
+        except RecordError:
+            continue  # written by another version, or damaged: that submission is graded again
+        if record.key == key:
+            state[key] = record
+    return state
+
+
+def state_json(state: dict[str, GradeRecord]) -> str:
+    """The resume state file's text (the same JSON shape older versions wrote)."""
+    return json.dumps({key: record.to_json() for key, record in state.items()}, indent=1, sort_keys=True)
 
 
 def _atomic_write(path: Path, text: str) -> None:

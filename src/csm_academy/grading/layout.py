@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,12 +62,34 @@ class CourseLayout:
 
     def hidden_from_trainees(self) -> list[Path]:
         """Folders a trainee kernel must not see: the course and the instructor's repository parts."""
-        hide = [self.root, self.root.resolve(), REPO_ROOT / "exercises", REPO_ROOT / "autograder", REPO_ROOT / ".git"]
+        hide = [self.root, self.root.resolve(), REPO_ROOT / "exercises", REPO_ROOT / "autograder", *git_dirs(REPO_ROOT)]
         source = self.root / "source"
         if source.is_symlink() or source.exists():
             hide.append(source.resolve())
         out: list[Path] = []
-        for p in sorted({h.resolve() for h in hide if h.exists()}, key=lambda h: len(h.parts)):
+        # Folders only: the sandbox hides each behind an empty folder.
+        for p in sorted({h.resolve() for h in hide if h.is_dir()}, key=lambda h: len(h.parts)):
             if not any(p == q or q in p.parents for q in out):  # a parent already hides it
                 out.append(p)
         return out
+
+
+def git_dirs(repo: Path) -> list[Path]:
+    """The repository's git folders: ``.git``, or in a worktree (where ``.git`` is a file) the folders it names.
+
+    The history holds every solution, so a trainee kernel must not see it from any checkout.
+    """
+    dot_git = repo / ".git"
+    if dot_git.is_dir():
+        return [dot_git]
+    try:
+        text = dot_git.read_text(encoding="utf-8").strip()
+    except OSError:
+        return []
+    if not text.startswith("gitdir:"):
+        return []
+    gitdir = repo / text.removeprefix("gitdir:").strip()  # an absolute path stays as it is
+    found = [gitdir]
+    with contextlib.suppress(OSError):  # a worktree's own folder names the repository's shared one
+        found.append(gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip())
+    return found

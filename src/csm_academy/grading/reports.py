@@ -4,72 +4,74 @@ from __future__ import annotations
 
 import html
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from csm_academy.grading.gradebook import SCORED
+from csm_academy.grading.records import GradeRecord, Status
 from csm_academy.lessons.registry import lesson_for
 
 _MARK = {"correct": "✓", "incorrect": "✗", "not attempted": "…"}
 _COLOUR = {"correct": "#1a7f37", "incorrect": "#b42318", "not attempted": "#6b5900"}
+_SCORED = [s.value for s in Status if s.scored]  # the status column of the grades table holds plain text
 
 
-def grades_table(records: list[dict], assignment: str) -> pd.DataFrame:
+def grades_table(records: Sequence[GradeRecord], assignment: str) -> pd.DataFrame:
     """One row per trainee: status, each question's points, total; failures show no scores, never zeros."""
     questions = lesson_for(assignment).questions
     rows = []
-    for r in sorted(records, key=lambda r: (r["trainee"], r["notebook"])):
-        scored = r["status"] in SCORED
-        by_q = {q["qid"]: q for q in r.get("questions", [])}
-        row = {"trainee": r["trainee"], "assignment": assignment, "status": r["status"], "detail": r.get("detail", "")}
+    for r in sorted(records, key=lambda r: (r.trainee, r.notebook)):
+        by_q = {q.qid: q for q in r.questions}
+        row = {"trainee": r.trainee, "assignment": assignment, "status": r.status.value, "detail": r.detail}
         for q in questions:
-            row[q.qid] = by_q[q.qid]["points"] if scored and q.qid in by_q else None
-        row["total"] = sum(row[q.qid] for q in questions) if scored else None
+            row[q.qid] = by_q[q.qid].points if r.scored and q.qid in by_q else None
+        row["total"] = sum(row[q.qid] for q in questions) if r.scored else None
         row["max_total"] = sum(q.points for q in questions)
-        row["misconceptions"] = ";".join(q["misconception"] for q in r.get("questions", []) if q.get("misconception"))
+        row["misconceptions"] = ";".join(r.misconceptions)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def feedback_page(record: dict, assignment: str) -> str:
+def feedback_page(record: GradeRecord, assignment: str) -> str:
     """A trainee's feedback in words: per question, the outcome, the points and what to fix."""
-    title = f"Feedback: {html.escape(record['trainee'])}, {html.escape(assignment)}"
+    title = f"Feedback: {html.escape(record.trainee)}, {html.escape(assignment)}"
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>",
         "<body style='font-family:sans-serif;max-width:860px;margin:2em auto;line-height:1.45'>",
         f"<h1>{title}</h1>",
     ]
-    if record["status"] not in SCORED:
+    if not record.scored:
         parts.append(
-            f"<p><strong>This submission could not be graded</strong> ({html.escape(record['status'])}): "
-            f"{html.escape(record.get('detail', ''))}. Your instructor has been told; this is not a score of zero.</p>"
+            f"<p><strong>This submission could not be graded</strong> ({html.escape(record.status.value)}): "
+            f"{html.escape(record.detail)}. Your instructor has been told; this is not a score of zero.</p>"
         )
     else:
-        got = sum(q["points"] for q in record["questions"])
-        out_of = sum(q["max_points"] for q in record["questions"])
-        parts.append(f"<p><strong>Automatically graded: {got:g} of {out_of:g} points.</strong></p>")
-        if record["status"] == "tampered":
+        parts.append(
+            f"<p><strong>Automatically graded: {record.points:g} of {record.max_points:g} points.</strong></p>"
+        )
+        if record.status is Status.TAMPERED:
             parts.append(
                 "<p>Some locked cells had been changed; they were put back as released before grading "
-                f"({html.escape(record.get('detail', ''))}).</p>"
+                f"({html.escape(record.detail)}).</p>"
             )
-        for q in record["questions"]:
-            colour = _COLOUR.get(q["outcome"], "#333")
+        for q in record.questions:
+            outcome = q.outcome.value
+            colour = _COLOUR.get(outcome, "#333")
             parts.append(
                 f"<div style='border-left:4px solid {colour};padding:6px 12px;margin:10px 0'>"
-                f"<strong>{_MARK.get(q['outcome'], '')} {html.escape(q['title'])}</strong>: "
-                f"{q['points']:g} / {q['max_points']:g}<br>{html.escape(q['message'])}</div>"
+                f"<strong>{_MARK.get(outcome, '')} {html.escape(q.title)}</strong>: "
+                f"{q.points:g} / {q.max_points:g}<br>{html.escape(q.message)}</div>"
             )
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def cohort_figures(table: pd.DataFrame, records: list[dict], assignment: str) -> list[go.Figure]:
+def cohort_figures(table: pd.DataFrame, records: Sequence[GradeRecord], assignment: str) -> list[go.Figure]:
     """Score distribution, success rate per question, misconceptions hit, and submission statuses."""
     questions = lesson_for(assignment).questions
-    scored = table[table["status"].isin(SCORED)]
+    scored = table[table["status"].isin(_SCORED)]
     figs = []
     hist = go.Figure(go.Histogram(x=scored["total"], nbinsx=int(table["max_total"].max()) + 1, marker_color="#1565c0"))
     hist.update_layout(
@@ -85,7 +87,7 @@ def cohort_figures(table: pd.DataFrame, records: list[dict], assignment: str) ->
         yaxis={"tickformat": ".0%", "range": [0, 1]},
     )
     figs.append(bar)
-    hits = Counter(q["misconception"] for r in records for q in r.get("questions", []) if q.get("misconception"))
+    hits = Counter(m for r in records for m in r.misconceptions)
     names = [m for m, _ in hits.most_common()]
     mis = go.Figure(go.Bar(x=[hits[m] for m in names], y=names, orientation="h", marker_color="#c62828"))
     mis.update_layout(
@@ -105,12 +107,12 @@ def cohort_figures(table: pd.DataFrame, records: list[dict], assignment: str) ->
     return figs
 
 
-def cohort_page(table: pd.DataFrame, records: list[dict], assignment: str) -> str:
+def cohort_page(table: pd.DataFrame, records: Sequence[GradeRecord], assignment: str) -> str:
     """The instructor's cohort report (self-contained HTML with plotly charts)."""
     figs = cohort_figures(table, records, assignment)
     body = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%") for i, fig in enumerate(figs)]
-    graded = int(table["status"].isin(SCORED).sum())
-    not_graded = table[~table["status"].isin(SCORED)]
+    graded = int(table["status"].isin(_SCORED).sum())
+    not_graded = table[~table["status"].isin(_SCORED)]
     rows = "".join(
         f"<tr><td>{html.escape(r.trainee)}</td><td>{html.escape(r.status)}</td><td>{html.escape(str(r.detail))}</td></tr>"
         for r in not_graded.itertuples()
@@ -132,7 +134,7 @@ def cohort_page(table: pd.DataFrame, records: list[dict], assignment: str) -> st
     )
 
 
-def write_reports(records: list[dict], assignment: str, folder: Path) -> dict[str, Path]:
+def write_reports(records: Sequence[GradeRecord], assignment: str, folder: Path) -> dict[str, Path]:
     """Write grades.csv, feedback/<trainee>.html and cohort.html into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     table = grades_table(records, assignment)
@@ -140,6 +142,6 @@ def write_reports(records: list[dict], assignment: str, folder: Path) -> dict[st
     table.to_csv(out["grades"], index=False)
     (folder / "feedback").mkdir(exist_ok=True)
     for r in records:
-        (folder / "feedback" / f"{r['trainee']}.html").write_text(feedback_page(r, assignment), encoding="utf-8")
+        (folder / "feedback" / f"{r.trainee}.html").write_text(feedback_page(r, assignment), encoding="utf-8")
     out["cohort"].write_text(cohort_page(table, records, assignment), encoding="utf-8")
     return out

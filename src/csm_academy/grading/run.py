@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from csm_academy.errors import CsmAcademyError
-from csm_academy.grading.execute import Job, Settings
-from csm_academy.grading.gradebook import Writer, ensure_released
+from csm_academy.grading.execute import Settings
+from csm_academy.grading.gradebook import Writer, ensure_released, read_state
 from csm_academy.grading.layout import CourseLayout
+from csm_academy.grading.records import GradeRecord, Job, Status
 from csm_academy.grading.sandbox import bwrap_problem, sweep_pids_groups
 from csm_academy.grading.submission import sha256_of
 from csm_academy.lessons.registry import lesson_for
@@ -22,9 +23,9 @@ class RunSummary:
 
     graded: int
     skipped: int
-    by_status: dict[str, int]
+    by_status: dict[Status, int]
     seconds: float
-    records: list[dict]
+    records: list[GradeRecord]  # without their executed notebooks
 
 
 def grade(
@@ -37,7 +38,7 @@ def grade(
     sandbox: bool = True,
     force: bool = False,
     progress: bool = True,
-    cell_timeout: int = 30,
+    cell_timeout: int | None = 30,
     notebook_timeout: int = 180,
 ) -> RunSummary:
     """Grade every submission of ``assignment``; re-runs only grade what changed unless ``force``.
@@ -76,7 +77,7 @@ def grade(
         cell_timeout=cell_timeout,
         notebook_timeout=notebook_timeout,
     )
-    records: list[dict] = []
+    records: list[GradeRecord] = []
     try:
         if todo:
             n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
@@ -87,7 +88,7 @@ def grade(
                     cluster.check_workers_sandbox(client)
                 bar = _Progress(len(todo), enabled=progress)
 
-                def store(record: dict) -> bool:
+                def store(record: GradeRecord) -> bool:
                     if not writer.write(record):
                         return False  # already stored in this run: never counted twice
                     bar.advance(record)
@@ -100,9 +101,9 @@ def grade(
     finally:
         writer.close()
         sweep_pids_groups()
-    by_status: dict[str, int] = {}
+    by_status: dict[Status, int] = {}
     for r in records:
-        by_status[r["status"]] = by_status.get(r["status"], 0) + 1
+        by_status[r.status] = by_status.get(r.status, 0) + 1
     return RunSummary(len(records), skipped, by_status, time.perf_counter() - start, records)
 
 
@@ -135,20 +136,22 @@ class _Progress:
         self.task = self.progress.add_task("grading", total=total, failed=0)
         self.progress.start()
 
-    def advance(self, record: dict) -> None:
-        if record["status"] not in ("graded", "tampered"):
+    def advance(self, record: GradeRecord) -> None:
+        """Count one stored record (those that could not be graded separately)."""
+        if not record.scored:
             self.failed += 1
         if self.enabled:
             self.progress.update(self.task, advance=1, failed=self.failed)
 
     def close(self) -> None:
+        """Stop drawing the bar."""
         if self.enabled:
             self.progress.stop()
 
 
-def load_records(layout: CourseLayout, assignment: str) -> list[dict]:
+def load_records(layout: CourseLayout, assignment: str) -> list[GradeRecord]:
     """Every stored result of an assignment (what the reports are built from)."""
-    return list(Writer(layout, assignment).state.values())
+    return list(read_state(layout.state_file(assignment)).values())
 
 
 def default_course_root() -> Path:

@@ -111,7 +111,7 @@ def release_pids_group(group: Path | None) -> None:
 SCRATCH_PREFIX = "csm-grade-"  # then the pid of the process that started the kernel, then a random part
 
 
-def _owner_gone(name: str) -> bool:
+def owner_gone(name: str) -> bool:
     """Whether the process that started the kernel named ``name`` (``csm-grade-<pid>-...``) has died."""
     try:
         pid = int(name[len(SCRATCH_PREFIX) :].split("-", 1)[0])
@@ -135,7 +135,7 @@ def sweep_pids_groups() -> None:
     """
     with contextlib.suppress(OSError):
         for group in (PIDS_ROOT / "csm-academy").glob(f"{SCRATCH_PREFIX}*"):
-            if _owner_gone(group.name):
+            if owner_gone(group.name):
                 _kill_group_members(group)
                 shutil.rmtree(Path(tempfile.gettempdir()) / group.name, ignore_errors=True)
             release_pids_group(group)

@@ -27,3 +27,8 @@ def trainee_seed(secret: bytes, trainee: str, assignment: str, purpose: str = "v
     message = f"{assignment}\0{trainee}\0{purpose}\0{index}".encode()
     digest = hmac.new(secret, message, hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big") % (2**31 - 1)
+
+
+def shared_seed(secret: bytes, assignment: str, purpose: str, index: int = 0) -> int:
+    """A seed the same for every trainee of an assignment (trainee ids are never empty, so none shares it)."""
+    return trainee_seed(secret, "", assignment, purpose, index)

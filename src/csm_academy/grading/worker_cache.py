@@ -1,0 +1,120 @@
+"""What a grading process keeps between submissions, owned by one object with one eviction rule.
+
+Every submission of a notebook shares the source and release, the hidden books, the kernel inputs made
+from them and the expected answers on them; building those once per process is much of the grader's
+speed. A Dask worker outlives a run, so the next run may grade another course, another secret or a
+regenerated assignment. The rule: a cache serves one context (course root, secret, the notebook files'
+stamps), and when a job's context differs the whole cache is replaced, never patched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from csm_academy.book.book import Book
+from csm_academy.book.generate import generate_book
+from csm_academy.grading.hidden_cases import hidden_cases, kernel_inputs
+from csm_academy.grading.layout import CourseLayout
+from csm_academy.lessons.registry import lesson_for
+from csm_academy.questions.memo import Memo
+from csm_academy.questions.question import Question
+
+
+@dataclass(frozen=True)
+class CacheContext:
+    """What cached values are built from: the course, its secret, and the assignment's notebook files."""
+
+    course_root: str
+    secret_sha256: str
+    stamps: tuple[tuple[str, int, int], ...]  # (path, mtime_ns, size) of every source and release notebook
+
+    @classmethod
+    def of(cls, layout: CourseLayout, secret: bytes, assignment: str) -> CacheContext:
+        """The context of grading ``assignment`` now (a missing release raises FileNotFoundError)."""
+        paths: list[Path] = []
+        for notebook in layout.notebooks(assignment):
+            paths += [layout.source(assignment) / notebook, layout.release(assignment) / notebook]
+        stamps = []
+        for path in paths:
+            stat = path.stat()
+            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return cls(str(layout.root), hashlib.sha256(secret).hexdigest(), tuple(stamps))
+
+
+@dataclass(frozen=True)
+class NotebookCases:
+    """A notebook's hidden cases: per question the labelled books, and the kernel's inputs made from them."""
+
+    books: dict[str, tuple[tuple[str, Book], ...]]
+    kernel_inputs: bytes
+
+
+class GradingCache:
+    """Sources, releases, hidden books and cases, and expected answers, for one context only."""
+
+    def __init__(self, context: CacheContext, layout: CourseLayout, secret: bytes):
+        self.context = context
+        self._layout = layout
+        self._secret = secret
+        self._lock = threading.RLock()
+        self._notebooks: dict[tuple[str, str], tuple[nbformat.NotebookNode, nbformat.NotebookNode]] = {}
+        self._books: dict[tuple[int, int], Book] = {}
+        self._cases: dict[tuple[str, str], NotebookCases] = {}
+        # Keyed on the book objects themselves: an expected answer lives exactly as long as its book.
+        self._expected = Memo()
+
+    def notebooks(self, assignment: str, notebook: str) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
+        """The source and release of a notebook, read once."""
+        with self._lock:
+            key = (assignment, notebook)
+            if key not in self._notebooks:
+                self._notebooks[key] = (
+                    nbformat.read(self._layout.source(assignment) / notebook, as_version=4),
+                    nbformat.read(self._layout.release(assignment) / notebook, as_version=4),
+                )
+            return self._notebooks[key]
+
+    def book(self, seed: int, n_accounts: int) -> Book:
+        """A hidden book (with truth), generated once: several questions and notebooks name the same one."""
+        with self._lock:
+            key = (seed, n_accounts)
+            if key not in self._books:
+                self._books[key] = generate_book(seed, n_accounts)
+            return self._books[key]
+
+    def cases(self, assignment: str, notebook: str) -> NotebookCases:
+        """A notebook's hidden cases, the same for every trainee, built once."""
+        with self._lock:
+            key = (assignment, notebook)
+            if key not in self._cases:
+                lesson = lesson_for(assignment)
+                source, _ = self.notebooks(assignment, notebook)
+                books = hidden_cases(lesson, source, self._secret, self.book)
+                self._cases[key] = NotebookCases(books, kernel_inputs(lesson, books))
+            return self._cases[key]
+
+    def expected(self, question: Question, book: Book) -> Any:
+        """The question's coerced reference answer on ``book``, computed once per book."""
+        return self._expected.get(book, question.qid, lambda: question.expected(book))
+
+
+class WorkerCache:
+    """The one ``GradingCache`` of a process: kept while jobs share its context, replaced whole otherwise."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._current: GradingCache | None = None
+
+    def for_assignment(self, layout: CourseLayout, secret: bytes, assignment: str) -> GradingCache:
+        """The cache for grading ``assignment`` of ``layout`` with ``secret`` now."""
+        context = CacheContext.of(layout, secret, assignment)
+        with self._lock:
+            if self._current is None or self._current.context != context:
+                self._current = GradingCache(context, layout, secret)
+            return self._current
