@@ -114,6 +114,10 @@ def test_oversized_results_cross_as_a_description_only():
         ({"t": "num", "v": None}, "malformed number"),
         ({"t": "code", "v": "__import__('os')"}, "unknown"),
         ({"t": "other", "type": "Answer"}, "Answer"),
+        ({"t": "list", "v": 5}, "malformed result"),
+        ({"t": "map", "v": [1, 2, 3]}, "malformed result"),
+        ({"t": "frame", "data": [[{"t": "num", "v": 1}]], "columns": ["a", "b"]}, "malformed result"),
+        ({"t": "frame", "data": 7}, "malformed result"),
     ],
     ids=repr,
 )

@@ -92,7 +92,18 @@ def _number(value: Any) -> dict:
 
 
 def decode(data: Any) -> Any:
-    """Rebuild a result from its JSON form, as plain Python and pandas objects only."""
+    """Rebuild a result from its JSON form, as plain Python and pandas objects only.
+
+    Whatever the kernel wrote, this never raises: a shape that is not one ``encode`` makes comes back as an
+    ``Opaque`` stand-in, which no comparator accepts, so a trainee cannot turn a low score into "no score".
+    """
+    try:
+        return _decode(data)
+    except (TypeError, ValueError, AttributeError, RecursionError):
+        return Opaque("malformed result")
+
+
+def _decode(data: Any) -> Any:
     if not isinstance(data, dict):
         return Opaque("malformed result")
     kind = data.get("t")
@@ -108,13 +119,13 @@ def decode(data: Any) -> Any:
             return float(v) if v in ("nan", "inf", "-inf") else Opaque("malformed number")
         return v if isinstance(v, int | float) and not isinstance(v, bool) else Opaque("malformed number")
     if kind == "map":
-        items = {str(k): decode(v) for k, v in dict(data.get("v", {})).items()}
+        items = {str(k): _decode(v) for k, v in dict(data.get("v", {})).items()}
         return pd.Series(items, dtype=object) if data.get("series") else items
     if kind == "list":
-        items = [decode(v) for v in list(data.get("v", []))]
+        items = [_decode(v) for v in list(data.get("v", []))]
         return tuple(items) if data.get("kind") == "tuple" else items
     if kind == "frame":
-        rows = [[decode(v) for v in row] for row in data.get("data", [])]
+        rows = [[_decode(v) for v in row] for row in data.get("data", [])]
         frame = pd.DataFrame(rows, columns=list(data.get("columns", [])) or None)
         index = list(data.get("index", []))
         if len(index) == len(frame):
