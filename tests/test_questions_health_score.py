@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -250,13 +249,6 @@ def test_holdout_function_never_receives_the_renewal_result(ex, book):
     ex.question("q7_holdout_score").evaluate(spy, ex.book if book == "visible" else ca.generate_book(3, 300))
     forbidden = {"churned", "churn_arr", "arr_end", "outcome", "arr_after", "contraction_arr", "expansion_arr"}
     assert seen and not seen[0] & forbidden, seen[0] & forbidden
-
-
-def test_checks_answer_in_well_under_a_second(ex, visible_ns):
-    start = time.perf_counter()
-    for q in health_score.QUESTIONS:
-        q.evaluate(visible_ns[q.answer], ex.book)
-    assert (time.perf_counter() - start) / len(health_score.QUESTIONS) < 0.5
 
 
 # --- The holdout question: judged on books the trainee never saw ---------------------------------------
