@@ -47,6 +47,22 @@ try:  # a listener the test opened on the host's loopback
     findings['network'] = True
 except OSError:
     findings['network'] = False
+try:  # a Unix socket the test opened on the host (under /run when it can: where real services listen)
+    unix = socket.socket(socket.AF_UNIX)
+    unix.settimeout(2)
+    unix.connect(UNIX_SOCKET)
+    unix.close()
+    findings['unix_socket'] = True
+except OSError:
+    findings['unix_socket'] = False
+status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines() if ':' in line)
+findings['capabilities'] = any(int(status[k].strip(), 16) for k in ('CapEff', 'CapPrm', 'CapBnd', 'CapAmb'))
+findings['root_uid'] = os.getuid() == 0 or os.geteuid() == 0
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+findings['mount'] = libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) == 0
+findings['new_namespace'] = libc.unshare(0x10000000) == 0  # CLONE_NEWUSER: a way back to capabilities
+findings['host_files'] = any(os.path.exists(p) for p in ('/etc/shadow', '/etc/passwd', '/root/.bashrc', '/run', '/sys'))
 try:  # refused, or lands in the sandbox's throw-away /tmp when the repository lives under /tmp
     with open(REPO + '/SANDBOX-ESCAPE', 'w') as fh:
         fh.write('x')
@@ -165,6 +181,12 @@ def cohort(tmp_path_factory):
     course = _build_course(root)
     listener = socket.create_server(("127.0.0.1", 0))  # what the snooping submission dials
     port = listener.getsockname()[1]
+    # A Unix socket on the host, as a local database or Docker would have one: under /run where we may write.
+    run_dir = Path("/run") if os.access("/run", os.W_OK) else root
+    unix_path = run_dir / f"csm-academy-test-{os.getpid()}.sock"
+    unix_listener = socket.socket(socket.AF_UNIX)
+    unix_listener.bind(str(unix_path))
+    unix_listener.listen()
     release = nbtools.load(course / "release" / A / NB)
     ref = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / A / NB))
     sub = {
@@ -189,8 +211,7 @@ def cohort(tmp_path_factory):
             {
                 **ref,
                 "q1_nrr": f"COURSE = {str(course)!r}\nREPO = {str(nbtools.REPO)!r}\nPORT = {port}\n"
-                + SNOOP
-                + ref["q1_nrr"],
+                f"UNIX_SOCKET = {str(unix_path)!r}\n" + SNOOP + ref["q1_nrr"],
             },
         ),
     }
@@ -209,11 +230,16 @@ def cohort(tmp_path_factory):
     sub["duplicated-cell"] = duplicated
     hashes = {name: nbtools.sha256(_submit(course, name, nb)) for name, nb in sub.items()}
     hashes["bad-json"] = nbtools.sha256(_submit(course, "bad-json", '{"cells": [oops'))
-    with listener:
+    with listener, unix_listener:
         run = _grade(course)  # how long it takes is measured by benchmarks/bench_grading.py, not asserted here
-        probe = {"from the sandbox": _connections(listener)}
+        probe = {"from the sandbox": _connections(listener), "unix from the sandbox": _connections(unix_listener)}
         socket.create_connection(("127.0.0.1", port), timeout=5).close()  # the listener was there to be reached
         probe["from the host"] = _connections(listener)
+        host_client = socket.socket(socket.AF_UNIX)
+        host_client.connect(str(unix_path))
+        host_client.close()
+        probe["unix from the host"] = _connections(unix_listener)
+    unix_path.unlink()
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     rows = {r["trainee"]: r for r in csv.DictReader((course / "reports" / A / "grades.csv").open())}
     return course, hashes, rows, run, probe
@@ -296,14 +322,15 @@ def test_a_fork_bomb_is_capped_and_the_run_goes_on(cohort):
     assert groups_left_behind() == []
 
 
-def test_trainee_code_sees_no_secret_solutions_gradebook_others_or_network(cohort):
+def test_trainee_code_has_no_privilege_and_sees_no_secret_solutions_gradebook_others_sockets_or_network(cohort):
     course, _, rows, _, probe = cohort
     assert rows["snoop"]["status"] == "graded" and _total(rows["snoop"]) == TOTAL
     graded = (course / "autograded" / "snoop" / A / NB).read_text()
     assert "SNOOP []" in graded, "the snooping submission found something it should not see"
     assert not (nbtools.REPO / "SANDBOX-ESCAPE").exists()
-    # The listener it dialled on the host's loopback saw nothing from the sandbox, and was reachable from the host.
-    assert probe == {"from the sandbox": 0, "from the host": 1}
+    # The listeners it dialled on the host's loopback and Unix socket saw nothing from the sandbox, and were
+    # reachable from the host.
+    assert probe == {"from the sandbox": 0, "unix from the sandbox": 0, "from the host": 1, "unix from the host": 1}
 
 
 @pytest.mark.parametrize(

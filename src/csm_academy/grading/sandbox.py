@@ -57,13 +57,13 @@ class SandboxSpec:
 
 
 def bwrap_problem() -> str | None:
-    """None if bubblewrap can sandbox kernels here, else a one-line reason."""
+    """None if bubblewrap can sandbox kernels here (with the same namespaces as grading), else a one-line reason."""
     path = shutil.which("bwrap")
     if path is None:
         return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     try:
         run = subprocess.run(
-            [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid", "true"],
+            [path, *_isolation(), *_system_view(), "--proc", "/proc", "--dev", "/dev", "true"],
             capture_output=True,
             text=True,
             timeout=20,
@@ -169,19 +169,64 @@ def wrapper(spec: SandboxSpec) -> list[str]:
     ]
     if not spec.use_bwrap:
         return enter + limits
-    cmd = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for needed in _runtime_paths():  # Python and the course package may live under /tmp (a CI clone)
-        if needed.is_relative_to("/tmp"):
-            cmd += ["--ro-bind", str(needed), str(needed)]
-    # No --new-session: the kernel must stay in the process group the grader kills (its stdin is
-    # /dev/null, so there is no terminal to inject keystrokes into).
-    cmd += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent"]
+    # A fresh /tmp first: the runtime (a CI clone's virtual environment, say) may itself live under /tmp.
+    cmd = ["bwrap", *_isolation(), *_system_view(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    visible = _runtime_paths()
+    for needed in visible:
+        cmd += ["--ro-bind", str(needed), str(needed)]
+    # The allowlist shows nothing of the instructor's; a course folder that happens to sit inside one of the
+    # runtime folders (a course kept inside the virtual environment, say) is still covered.
     for hidden in spec.hide:
-        if hidden.exists():
+        if hidden.is_dir() and any(hidden == v or v in hidden.parents for v in visible):
             cmd += ["--tmpfs", str(hidden)]
     cmd += ["--bind", str(spec.scratch), str(spec.scratch), "--chdir", str(spec.scratch / "work")]
     cmd += ["--unsetenv", "JPY_PARENT_PID"]  # else ipykernel exits: its parent is in another pid namespace
     return enter + cmd + ["--"] + limits
+
+
+#: The kernel's uid and gid inside its own user namespace ("nobody"): never root, whoever grades.
+SANDBOX_ID = 65534
+
+
+def _isolation() -> list[str]:
+    """Namespaces and privileges: an unprivileged user with no capabilities, no network, its own pids.
+
+    A new user namespace with every capability dropped means that even when the grader runs as root the
+    kernel cannot mount, trace or change ownership, and --disable-userns stops it from making a namespace
+    of its own to regain them. No --new-session: the kernel must stay in the process group the grader
+    kills (its stdin is /dev/null, so there is no terminal to inject keystrokes into).
+    """
+    return [
+        "--unshare-user",
+        "--uid",
+        str(SANDBOX_ID),
+        "--gid",
+        str(SANDBOX_ID),
+        "--disable-userns",
+        "--cap-drop",
+        "ALL",
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--die-with-parent",
+    ]
+
+
+def _system_view() -> list[str]:
+    """The system's programs and libraries, read-only: /usr and the top-level links or folders into it.
+
+    Nothing else of the host is there: no /etc, /home, /root, /srv, /run (so no host Unix sockets), /var
+    or /sys; the kernel's Python, its environment and the course package are added by ``wrapper``.
+    """
+    view = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            view += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            view += ["--ro-bind", str(path), str(path)]
+    return view
 
 
 def _runtime_paths() -> list[Path]:
@@ -193,7 +238,11 @@ def _runtime_paths() -> list[Path]:
         Path(sys.executable).resolve().parent,
         Path(package.origin).resolve().parents[1],
     }
-    return sorted(paths, key=lambda p: len(p.parts))
+    out: list[Path] = []
+    for path in sorted(paths, key=lambda p: len(p.parts)):
+        if not any(path == kept or kept in path.parents for kept in out):  # already visible through a parent
+            out.append(path)
+    return out
 
 
 class SandboxedKernelManager(AsyncKernelManager):
