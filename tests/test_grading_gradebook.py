@@ -159,3 +159,16 @@ def test_a_damaged_state_file_means_grading_again_not_a_crash(layout):
         )
     )
     assert list(read_state(path)) == [f"ana/{NB}"]
+
+
+@pytest.mark.parametrize(
+    ("url", "used"),
+    [
+        ("postgresql://grader@db/gradebook", "postgresql+psycopg2://grader@db/gradebook"),
+        ("postgres://grader@db/gradebook", "postgresql+psycopg2://grader@db/gradebook"),
+        ("postgresql+psycopg2://grader@db/gradebook", "postgresql+psycopg2://grader@db/gradebook"),
+        ("mysql+pymysql://grader@db/gradebook", "mysql+pymysql://grader@db/gradebook"),
+    ],
+)
+def test_a_postgresql_url_without_a_driver_uses_the_installed_one(tmp_path, url, used):
+    assert CourseLayout(tmp_path, db_url=url).gradebook_url == used

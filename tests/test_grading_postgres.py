@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from csm_academy.grading.layout import with_installed_driver
 from tests import nbtools
 from tests.answers.nrr_math import WRONG
 from tests.test_grading_cohort import CLI, _env_without_venv, _grade, _submit
@@ -84,7 +85,7 @@ def postgres_url():
         with conn.cursor() as cur:
             cur.execute("CREATE DATABASE gradebook")
         conn.close()
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gradebook"
+        yield f"postgresql://postgres@127.0.0.1:{port}/gradebook"  # the form the README shows
     finally:
         if started:
             with contextlib.suppress(AssertionError, subprocess.TimeoutExpired):
@@ -126,7 +127,7 @@ def _scores(url: str) -> dict[str, tuple[float, dict[str, float]]]:
     """Per trainee, the submission's score and each graded cell's score, read through nbgrader's API."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(url) as gb:
+    with Gradebook(with_installed_driver(url)) as gb:  # plain nbgrader needs the driver named
         out = {}
         for sub in gb.find_assignment(A).submissions:
             nb = gb.find_submission_notebook(NB.removesuffix(".ipynb"), A, sub.student_id)

@@ -77,9 +77,10 @@ def _cmd_release(args: argparse.Namespace) -> int:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     from csm_academy.grading.reports import write_reports
-    from csm_academy.grading.run import grade, load_records
+    from csm_academy.grading.run import grade, load_records, require_trust
     from csm_academy.grading.seeds import load_or_create_secret
 
+    require_trust(not args.no_sandbox, args.trusted_submissions)  # before anything is written
     layout, config = course_from_args(args)
     summary = grade(
         layout,
@@ -88,6 +89,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         sandbox=not args.no_sandbox,
+        trusted=args.trusted_submissions,
         force=args.force,
         progress=not args.no_progress,
         cell_timeout=cell_timeout(args, config),
@@ -143,6 +145,11 @@ def add_instructor_commands(sub) -> None:
     p.add_argument("--db-url", help=db_help)
     p.add_argument("--force", action="store_true", help="grade again even submissions that did not change")
     p.add_argument("--no-sandbox", action="store_true", help="run trainee code WITHOUT isolation (not advised)")
+    p.add_argument(
+        "--trusted-submissions",
+        action="store_true",
+        help="required with --no-sandbox: every submission is trusted (unsandboxed code can change any grade)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
         "--cell-timeout",

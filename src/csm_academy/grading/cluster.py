@@ -221,8 +221,8 @@ def check_workers_sandbox(client: Client) -> None:
         others = f" (and {len(problems) - 1} more workers)" if len(problems) > 1 else ""
         raise CsmAcademyError(
             f"cannot sandbox trainee code on Dask worker {addr}{others}: {problem}. Install bubblewrap on every "
-            "worker, or run one worker per container (README: Running a large cohort), or pass --no-sandbox to "
-            "grade WITHOUT isolation (trainee code then runs with the workers' rights)."
+            "worker, or run one worker per container (README: Running a large cohort), or pass --no-sandbox "
+            "--trusted-submissions to grade WITHOUT isolation (trainee code then runs with the workers' rights)."
         )
 
 

@@ -9,6 +9,19 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
+#: The PostgreSQL driver this package installs (psycopg2-binary). SQLAlchemy 2.1 reads a bare
+#: postgresql:// as psycopg 3, which is not installed, so a bare URL is given this driver instead.
+POSTGRES_DRIVER = "postgresql+psycopg2"
+
+
+def with_installed_driver(url: str) -> str:
+    """A database URL with the driver this package installs when it names none (postgresql://...)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme in ("postgresql", "postgres"):
+        return f"{POSTGRES_DRIVER}://{rest}"
+    return url
+
+
 @dataclass(frozen=True)
 class CourseLayout:
     """Paths of one nbgrader course: ``{root}/{step}/{trainee}/{assignment}/{notebook}``."""
@@ -19,7 +32,9 @@ class CourseLayout:
     @property
     def gradebook_url(self) -> str:
         """nbgrader's gradebook: ``db_url`` when given, else SQLite in the course folder (one machine)."""
-        return self.db_url or f"sqlite:///{self.root / 'gradebook.db'}"
+        if not self.db_url:
+            return f"sqlite:///{self.root / 'gradebook.db'}"
+        return with_installed_driver(self.db_url)
 
     def source(self, assignment: str) -> Path:
         """The instructor's source folder of an assignment."""

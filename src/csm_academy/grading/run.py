@@ -28,6 +28,16 @@ class RunSummary:
     records: list[GradeRecord]  # without their executed notebooks
 
 
+def require_trust(sandbox: bool, trusted: bool) -> None:
+    """Refuse to run trainee code outside the sandbox unless the instructor said the submissions are trusted."""
+    if not sandbox and not trusted:
+        raise CsmAcademyError(
+            "--no-sandbox runs trainee code with the grader's rights: it could read the course secret and the "
+            "solutions, reach the Dask scheduler and workers, and change any grade. Add --trusted-submissions "
+            "to confirm every submission is trusted, or grade with the sandbox."
+        )
+
+
 def grade(
     layout: CourseLayout,
     assignment: str,
@@ -36,6 +46,7 @@ def grade(
     workers: int | None = None,
     scheduler: str | None = None,
     sandbox: bool = True,
+    trusted: bool = False,
     force: bool = False,
     progress: bool = True,
     cell_timeout: int | None = 30,
@@ -45,17 +56,20 @@ def grade(
 
     The same tasks run on a local Dask cluster started for this run (``workers`` processes, default one
     per core) or, with ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``), on an existing Dask cluster.
+    Without the sandbox, ``trusted`` must say the submissions are trusted: unsandboxed trainee code runs
+    with the grader's rights and can reach the Dask scheduler and workers, and through them any grade.
     """
     from csm_academy.grading import cluster
 
     start = time.perf_counter()
     lesson_for(assignment)  # fail early, with the known assignments, if there is no such lesson
+    require_trust(sandbox, trusted)
     if sandbox and not scheduler:
         problem = bwrap_problem()
         if problem:
             raise CsmAcademyError(
-                f"cannot sandbox trainee code: {problem}. Install bubblewrap, or pass --no-sandbox to grade "
-                "WITHOUT isolation (trainee code then runs with your rights)."
+                f"cannot sandbox trainee code: {problem}. Install bubblewrap, or pass --no-sandbox "
+                "--trusted-submissions to grade WITHOUT isolation (trainee code then runs with your rights)."
             )
     ensure_released(layout, assignment)
     writer = Writer(layout, assignment)
