@@ -6,21 +6,21 @@ import functools
 
 import pytest
 
-import csm_academy as ca
+import csm_academy
 
 
 @functools.cache
-def _book(seed: int, n: int) -> ca.Book:
-    return ca.generate_book(seed, n)
+def _book(seed: int, n: int) -> csm_academy.Book:
+    return csm_academy.generate_book(seed, n)
 
 
 @pytest.fixture(scope="session")
-def default_book() -> ca.Book:
+def default_book() -> csm_academy.Book:
     """The default 2,000-account book in which every seeded situation must occur."""
     return _book(2025, 2000)
 
 
 @pytest.fixture(scope="session")
-def large_book() -> ca.Book:
+def large_book() -> csm_academy.Book:
     """A 20,000-account book, large enough for benchmark bands."""
     return _book(2025, 20_000)

@@ -13,11 +13,11 @@ EXERCISES = sorted(nbtools.EXERCISES.glob("*/*.ipynb"))
 ALL = COURSE + EXERCISES
 
 
-def _ids(paths):
+def _ids(paths: list[Path]) -> list[str]:
     return [p.name for p in paths]
 
 
-def _markdown(nb) -> str:
+def _markdown(nb: dict) -> str:
     return "\n".join(nbtools.source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
 
 
