@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from enum import StrEnum
-from typing import Any
+from enum import Enum, StrEnum
+from typing import Any, TypeVar
 
 from csm_academy.questions.feedback import Feedback, Outcome
 
@@ -93,10 +93,7 @@ class QuestionResult:
     def from_json(cls, data: Any) -> QuestionResult:
         """Read ``to_json``'s form back; RecordError if it is not that shape."""
         data = _mapping(data, "question")
-        try:
-            outcome = Outcome(data.get("outcome"))
-        except ValueError:
-            raise RecordError(f"unknown outcome {data.get('outcome')!r}") from None
+        outcome = _member(Outcome, data.get("outcome"), "outcome")
         misconception = data.get("misconception")
         if misconception is not None and not isinstance(misconception, str):
             raise RecordError("misconception must be text or null")
@@ -206,10 +203,7 @@ class GradeRecord:
     def from_json(cls, data: Any) -> GradeRecord:
         """Read ``to_json``'s form back (older state files included); RecordError if it is not that shape."""
         data = _mapping(data, "record")
-        try:
-            status = Status(data.get("status"))
-        except ValueError:
-            raise RecordError(f"unknown status {data.get('status')!r}") from None
+        status = _member(Status, data.get("status"), "status")
         questions = data.get("questions", [])
         if not isinstance(questions, list):
             raise RecordError("questions must be a list")
@@ -238,6 +232,16 @@ def failed(job: Job, detail: str, sha256: str = "") -> GradeRecord:
 
 
 _MISSING = object()
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def _member(enum: type[E], value: Any, what: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        raise RecordError(f"unknown {what} {value!r}") from None
 
 
 def _mapping(data: Any, what: str) -> Mapping[str, Any]:
