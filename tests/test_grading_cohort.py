@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from csm_academy.grading.sandbox import PIDS_ROOT, SCRATCH_PREFIX, Limits, owner_gone
+from csm_academy.grading.sandbox import GROUP_PARENT, MEMORY_ROOT, PIDS_ROOT, SCRATCH_PREFIX, Limits, owner_gone
 from csm_academy.lessons import nrr_math
 from tests import nbtools
 from tests.answers.nrr_math import ALWAYS_EQUAL, WRONG
@@ -89,6 +89,21 @@ FORK_BOMB = (
     "print('FORK-BOMB', forks, *group)\n"
 )
 
+# Three children each fill 1.25 GiB: every one is under the 3 GiB a single process may address, together they
+# are over the 3 GiB the whole submission may hold. Prints how many children the kernel's memory cap killed.
+MEMORY_FORKS = (
+    "import os, signal\n"
+    "children = []\n"
+    "for _ in range(3):\n"
+    "    pid = os.fork()\n"
+    "    if pid == 0:\n"
+    "        block = b'x' * (5 * 2**28)\n"
+    "        os._exit(0)\n"
+    "    children.append(pid)\n"
+    "ended = [os.waitpid(pid, 0)[1] for pid in children]\n"
+    "print('MEMORY-FORKS', sum(os.WIFSIGNALED(s) and os.WTERMSIG(s) == signal.SIGKILL for s in ended))\n"
+)
+
 HOSTILE = {
     # Each patches the checking machinery in its own kernel, then gives a wrong answer.
     "patch-compare": "import csm_academy.questions.compare as c\nc.Number.same = lambda *a, **k: True\n" + WRONG_NRR,
@@ -158,9 +173,12 @@ def groups_left_behind() -> list[str]:
     Fails where the grader made no pids cgroups at all (as on a host without the cgroup v1 pids controller),
     rather than finding nothing to check; groups of runs still going on this host are not counted.
     """
-    parent = PIDS_ROOT / "csm-academy"
-    assert parent.is_dir(), f"no {parent}: the grader did not cap any kernel's processes on this host"
-    return sorted(g.name for g in parent.glob(f"{SCRATCH_PREFIX}*") if owner_gone(g.name))
+    left = []
+    for root in (PIDS_ROOT, MEMORY_ROOT):
+        parent = root / GROUP_PARENT
+        assert parent.is_dir(), f"no {parent}: the grader did not cap any kernel's {root.name} on this host"
+        left += sorted(f"{root.name}/{g.name}" for g in parent.glob(f"{SCRATCH_PREFIX}*") if owner_gone(g.name))
+    return left
 
 
 def _connections(listener: socket.socket) -> int:
@@ -295,6 +313,25 @@ def test_memory_exhaustion_fails_only_that_answer(cohort):
     assert row["status"] == "graded"
     assert float(row["q2_grr"]) == 0 and _total(row) == TOTAL - POINTS["q2_grr"]
     assert "MemoryError" in _cell_outputs(course, "memory-hog", "q2_grr-answer")
+
+
+def test_memory_is_capped_for_the_whole_submission_not_per_process(tmp_path):
+    course = _build_course(tmp_path)
+    release = nbtools.load(course / "release" / A / NB)
+    ref = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / A / NB))
+    _submit(course, "memory-forks", nbtools.submission(release, {**ref, "q2_grr": MEMORY_FORKS + ref["q2_grr"]}))
+    # Filling 3.75 GiB takes seconds on a busy machine: this run alone gets a generous cell limit.
+    run = _grade(course, "--cell-timeout", "120", "--timeout", "300")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    assert "3 GiB of memory for all its processes together" in run.stdout  # the limit in force, said up front
+    row = next(csv.DictReader((course / "reports" / A / "grades.csv").open()))
+    printed = json.loads(_cell_outputs(course, "memory-forks", "q2_grr-answer"))[0]["text"]
+    marker, killed = "".join(printed).split()
+    # Each child alone was allowed its 1.25 GiB; together they passed the submission's 3 GiB, and the memory
+    # cgroup killed children until the rest fitted. The kernel itself, and so its answers, carried on.
+    assert marker == "MEMORY-FORKS" and int(killed) >= 1
+    assert row["status"] == "graded" and _total(row) == TOTAL
+    assert groups_left_behind() == []
 
 
 def _cell_outputs(course: Path, trainee: str, grade_id: str) -> str:

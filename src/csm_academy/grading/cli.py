@@ -78,10 +78,13 @@ def _cmd_release(args: argparse.Namespace) -> int:
 def _cmd_grade(args: argparse.Namespace) -> int:
     from csm_academy.grading.reports import write_reports
     from csm_academy.grading.run import grade, load_records, require_trust
+    from csm_academy.grading.sandbox import Limits, limits_in_force
     from csm_academy.grading.seeds import load_or_create_secret
 
     require_trust(not args.no_sandbox, args.trusted_submissions)  # before anything is written
     layout, config = course_from_args(args)
+    if not args.no_sandbox and not args.scheduler:  # on a cluster each worker's machine sets its own
+        print(limits_in_force(Limits()))
     summary = grade(
         layout,
         args.assignment,

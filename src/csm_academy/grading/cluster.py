@@ -33,7 +33,7 @@ from csm_academy.grading import execute
 from csm_academy.grading.execute import Settings
 from csm_academy.grading.gradebook import own_bin_on_path
 from csm_academy.grading.records import GradeRecord, Job, RecordError, Status, failed
-from csm_academy.grading.sandbox import bwrap_problem, sweep_pids_groups
+from csm_academy.grading.sandbox import bwrap_problem, sweep_limit_groups
 from csm_academy.grading.worker_cache import WorkerCache
 
 PREFIX = "csm-grade-"  # Dask groups tasks by the key's leading words: all our tasks form one group
@@ -80,7 +80,7 @@ class Prestart(WorkerPlugin):
 
     def setup(self, worker) -> None:
         """Kill kernels left behind by a worker that died on this host (a nanny restarts us in its place)."""
-        sweep_pids_groups()
+        sweep_limit_groups()
 
     def transition(self, key, start, finish, **kwargs) -> None:
         """Called by the worker on every task state change (on its event loop: bookkeeping only)."""

@@ -23,13 +23,12 @@ from csm_academy.book.book import Book
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.records import GradeRecord, Job, QuestionResult, Status
 from csm_academy.grading.sandbox import (
-    PIDS_ROOT,
     SCRATCH_PREFIX,
     Limits,
     SandboxSpec,
     kernel_env,
     kernel_manager,
-    release_pids_group,
+    release_limit_groups,
 )
 from csm_academy.grading.seeds import trainee_seed
 from csm_academy.grading.submission import Unreadable, check_and_restore, sha256_of
@@ -194,12 +193,7 @@ def stop_kernel(km) -> None:
             run_sync(km.shutdown_kernel)(now=True)
     spec = getattr(km, "spec", None)
     if spec is not None:
-        group = PIDS_ROOT / "csm-academy" / spec.scratch.name
-        for _ in range(40):  # killed processes take a moment to leave the cgroup
-            release_pids_group(group)
-            if not group.exists():
-                break
-            time.sleep(0.05)
+        release_limit_groups(spec.scratch.name)
 
 
 def _judge(

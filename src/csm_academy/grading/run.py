@@ -12,7 +12,7 @@ from csm_academy.grading.execute import Settings
 from csm_academy.grading.gradebook import Writer, ensure_released, read_state
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.records import GradeRecord, Job, Status
-from csm_academy.grading.sandbox import bwrap_problem, sweep_pids_groups
+from csm_academy.grading.sandbox import bwrap_problem, sweep_limit_groups
 from csm_academy.grading.submission import sha256_of
 from csm_academy.lessons.registry import lesson_for
 
@@ -114,7 +114,7 @@ def grade(
                     bar.close()
     finally:
         writer.close()
-        sweep_pids_groups()
+        sweep_limit_groups()
     by_status: dict[Status, int] = {}
     for r in records:
         by_status[r.status] = by_status.get(r.status, 0) + 1

@@ -85,27 +85,74 @@ def prepare_scratch(spec: SandboxSpec) -> None:
 
 
 PIDS_ROOT = Path("/sys/fs/cgroup/pids")
+MEMORY_ROOT = Path("/sys/fs/cgroup/memory")
+GROUP_PARENT = "csm-academy"  # every kernel's cgroups sit under this folder of each controller
 
 
-def pids_group(name: str, max_pids: int) -> Path | None:
-    """A pids cgroup capping the processes one kernel may run, or None where cgroups are not writable.
+def _limit_files(limits: Limits) -> dict[Path, dict[str, int]]:
+    """Per cgroup controller, the files that cap one kernel and everything it starts, taken together.
 
-    As root, RLIMIT_NPROC is not enforced, so a fork bomb is only stopped by the pids controller.
+    As root RLIMIT_NPROC is not enforced, and RLIMIT_AS holds each process alone (three children of one
+    kernel may each take the whole allowance): only these groups bound a submission as a whole.
     """
-    try:
-        group = PIDS_ROOT / "csm-academy" / name
-        group.mkdir(parents=True, exist_ok=True)
-        (group / "pids.max").write_text(str(max_pids))
-        return group
-    except OSError:
-        return None
+    return {
+        PIDS_ROOT: {"pids.max": limits.processes},
+        MEMORY_ROOT: {"memory.limit_in_bytes": limits.memory_bytes, "memory.memsw.limit_in_bytes": limits.memory_bytes},
+    }
 
 
-def release_pids_group(group: Path | None) -> None:
-    """Remove a kernel's pids cgroup once its processes are gone."""
+def limit_groups(name: str, limits: Limits) -> list[Path]:
+    """The cgroups capping one kernel's processes and memory, made where the machine lets us write them."""
+    made = []
+    for root, files in _limit_files(limits).items():
+        group = root / GROUP_PARENT / name
+        try:
+            group.mkdir(parents=True, exist_ok=True)
+            for file, value in files.items():
+                if (group / file).exists():  # memsw only where swap is accounted
+                    (group / file).write_text(str(value))
+        except OSError:
+            release_group(group)
+            continue
+        made.append(group)
+    return made
+
+
+def release_group(group: Path | None) -> None:
+    """Remove a kernel's cgroup once its processes are gone."""
     if group is not None:
         with contextlib.suppress(OSError):
             group.rmdir()
+
+
+def release_limit_groups(name: str, attempts: int = 40) -> None:
+    """Remove every cgroup of the kernel ``name``, waiting a moment for killed processes to leave them."""
+    groups = [root / GROUP_PARENT / name for root in (PIDS_ROOT, MEMORY_ROOT)]
+    for _ in range(attempts):
+        for group in groups:
+            release_group(group)
+        if not any(group.exists() for group in groups):
+            return
+        time.sleep(0.05)
+
+
+def limits_in_force(limits: Limits) -> str:
+    """What holds a submission on this machine, in one line (``grade`` prints it)."""
+    writable = {root: os.access(root, os.W_OK) for root in (PIDS_ROOT, MEMORY_ROOT)}
+    memory = (
+        f"{limits.memory_bytes / 2**30:g} GiB of memory for all its processes together (memory cgroup)"
+        if writable[MEMORY_ROOT]
+        else f"{limits.memory_bytes / 2**30:g} GiB of address space per process (no writable memory cgroup here)"
+    )
+    processes = (
+        f"{limits.processes} processes (pids cgroup)"
+        if writable[PIDS_ROOT]
+        else "no process cap (no writable pids cgroup here)"
+    )
+    return (
+        f"limits per submission: {memory}; {processes}; {limits.cpu_seconds} s of CPU and "
+        f"{limits.open_files} open files per process"
+    )
 
 
 SCRATCH_PREFIX = "csm-grade-"  # then the pid of the process that started the kernel, then a random part
@@ -126,19 +173,20 @@ def owner_gone(name: str) -> bool:
     return False
 
 
-def sweep_pids_groups() -> None:
+def sweep_limit_groups() -> None:
     """Remove kernel cgroups left empty, and kill kernels whose grading worker died.
 
     A worker killed while its kernel was starting can leave that kernel running (bwrap's
     --die-with-parent cannot fire for a parent that died before it started): its cgroup still
     lists it, and the pid in the group's name says whose it was.
     """
-    with contextlib.suppress(OSError):
-        for group in (PIDS_ROOT / "csm-academy").glob(f"{SCRATCH_PREFIX}*"):
-            if owner_gone(group.name):
-                _kill_group_members(group)
-                shutil.rmtree(Path(tempfile.gettempdir()) / group.name, ignore_errors=True)
-            release_pids_group(group)
+    for root in (PIDS_ROOT, MEMORY_ROOT):
+        with contextlib.suppress(OSError):
+            for group in (root / GROUP_PARENT).glob(f"{SCRATCH_PREFIX}*"):
+                if owner_gone(group.name):
+                    _kill_group_members(group)
+                    shutil.rmtree(Path(tempfile.gettempdir()) / group.name, ignore_errors=True)
+                release_group(group)
 
 
 def _kill_group_members(group: Path) -> None:
@@ -157,9 +205,10 @@ def _kill_group_members(group: Path) -> None:
 
 def wrapper(spec: SandboxSpec) -> list[str]:
     """The command prefix that puts a kernel in its sandbox with its limits."""
-    group = pids_group(spec.scratch.name, spec.limits.processes)
-    # Join the cgroup first, so bwrap, the kernel and anything it starts are all counted.
-    enter = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(group)] if group else []
+    groups = limit_groups(spec.scratch.name, spec.limits)
+    # Join the cgroups first, so bwrap, the kernel and anything it starts are all counted.
+    joins = " && ".join(f'echo $$ > "${i}/cgroup.procs"' for i in range(1, len(groups) + 1))
+    enter = ["sh", "-c", f'{joins} && shift {len(groups)} && exec "$@"', "join", *map(str, groups)] if groups else []
     limits = [
         "prlimit",
         f"--as={spec.limits.memory_bytes}",
