@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from csm_academy.grading.bounded_client import MAX_OUTPUT_BYTES
 from csm_academy.grading.sandbox import GROUP_PARENT, MEMORY_ROOT, PIDS_ROOT, SCRATCH_PREFIX, Limits, owner_gone
 from csm_academy.lessons import nrr_math
 from tests import nbtools
@@ -224,6 +225,9 @@ def cohort(tmp_path_factory):
         "exits-kernel": nbtools.submission(release, {**ref, "q2_grr": "import os\nos._exit(3)\n"}),
         "fork-bomb": nbtools.submission(release, {**ref, "q2_grr": FORK_BOMB + ref["q2_grr"]}),
         "memory-hog": nbtools.submission(release, {**ref, "q2_grr": "hog = bytearray(8 * 2**30)\n" + ref["q2_grr"]}),
+        "floods-output": nbtools.submission(
+            release, {**ref, "q1_nrr": "for _ in range(40):\n    print('y' * 2**20)\n" + ref["q1_nrr"]}
+        ),
         "snoop": nbtools.submission(
             release,
             {
@@ -332,6 +336,17 @@ def test_memory_is_capped_for_the_whole_submission_not_per_process(tmp_path):
     assert marker == "MEMORY-FORKS" and int(killed) >= 1
     assert row["status"] == "graded" and _total(row) == TOTAL
     assert groups_left_behind() == []
+
+
+def test_a_flood_of_output_is_cut_with_a_note_and_costs_no_points(cohort):
+    course, _, rows, _, _ = cohort
+    row = rows["floods-output"]
+    assert row["status"] == "graded" and _total(row) == TOTAL  # scores never ride on outputs
+    executed = course / "autograded" / "floods-output" / A / NB
+    # 40 MB printed; the executed notebook keeps at most the cap, and says where it cut.
+    assert executed.stat().st_size < MAX_OUTPUT_BYTES + 2**20
+    assert "outputs cut here" in executed.read_text()
+    assert "outputs cut here" not in (course / "autograded" / "reference" / A / NB).read_text()
 
 
 def _cell_outputs(course: Path, trainee: str, grade_id: str) -> str:

@@ -16,10 +16,10 @@ from typing import Any
 
 import nbformat
 from jupyter_core.utils import run_sync
-from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from csm_academy.book.book import Book
+from csm_academy.grading.bounded_client import BoundedNotebookClient
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.records import GradeRecord, Job, QuestionResult, Status
 from csm_academy.grading.sandbox import (
@@ -118,7 +118,7 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
         status, detail = prep.failure or (Status.FAILED, "the submission was never prepared")
         return GradeRecord.of(job, status, detail, sha256=prep.sha256, seconds=time.perf_counter() - prep.started)
     status, detail = (Status.TAMPERED, "; ".join(prep.problems)) if prep.problems else (Status.GRADED, "")
-    client = NotebookClient(
+    client = BoundedNotebookClient(
         prep.notebook,
         km=prep.km,
         timeout=settings.cell_timeout,
