@@ -90,19 +90,37 @@ FORK_BOMB = (
     "print('FORK-BOMB', forks, *group)\n"
 )
 
-# Three children each fill 1.25 GiB: every one is under the 3 GiB a single process may address, together they
-# are over the 3 GiB the whole submission may hold. Prints how many children the kernel's memory cap killed.
+# Three children each fill 1.25 GiB and hold it until all three have (or were killed): every one is under
+# the 3 GiB a single process may address, together they are over the 3 GiB the whole submission may hold.
+# Prints how many children the kernel's memory cap killed.
 MEMORY_FORKS = (
-    "import os, signal\n"
+    "import os, select, signal\n"
+    "ready_r, ready_w = os.pipe()\n"
+    "go_r, go_w = os.pipe()\n"
     "children = []\n"
     "for _ in range(3):\n"
     "    pid = os.fork()\n"
     "    if pid == 0:\n"
+    "        os.close(go_w)\n"
     "        block = b'x' * (5 * 2**28)\n"
+    "        os.write(ready_w, b'1')\n"
+    "        os.read(go_r, 1)\n"
     "        os._exit(0)\n"
     "    children.append(pid)\n"
-    "ended = [os.waitpid(pid, 0)[1] for pid in children]\n"
-    "print('MEMORY-FORKS', sum(os.WIFSIGNALED(s) and os.WTERMSIG(s) == signal.SIGKILL for s in ended))\n"
+    "ready, ended = 0, {}\n"
+    "while ready + len(ended) < 3:\n"
+    "    if select.select([ready_r], [], [], 0.2)[0]:\n"
+    "        ready += len(os.read(ready_r, 3))\n"
+    "    for pid in children:\n"
+    "        if pid not in ended:\n"
+    "            done, status = os.waitpid(pid, os.WNOHANG)\n"
+    "            if done:\n"
+    "                ended[pid] = status\n"
+    "os.close(go_w)\n"
+    "for pid in children:\n"
+    "    if pid not in ended:\n"
+    "        ended[pid] = os.waitpid(pid, 0)[1]\n"
+    "print('MEMORY-FORKS', sum(os.WIFSIGNALED(s) and os.WTERMSIG(s) == signal.SIGKILL for s in ended.values()))\n"
 )
 
 HOSTILE = {
