@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from csm_academy.grading.bounded_client import MAX_OUTPUT_BYTES
-from csm_academy.grading.sandbox import GROUP_PARENT, MEMORY_ROOT, PIDS_ROOT, SCRATCH_PREFIX, Limits, owner_gone
+from csm_academy.grading.sandbox import GROUP_PARENT, LIMIT_ROOTS, PIDS_ROOT, SCRATCH_PREFIX, Limits, owner_gone
 from csm_academy.lessons import nrr_math
 from tests import nbtools
 from tests.answers.nrr_math import ALWAYS_EQUAL, WRONG
@@ -193,7 +193,7 @@ def groups_left_behind() -> list[str]:
     rather than finding nothing to check; groups of runs still going on this host are not counted.
     """
     left = []
-    for root in (PIDS_ROOT, MEMORY_ROOT):
+    for root in LIMIT_ROOTS:
         parent = root / GROUP_PARENT
         assert parent.is_dir(), f"no {parent}: the grader did not cap any kernel's {root.name} on this host"
         left += sorted(f"{root.name}/{g.name}" for g in parent.glob(f"{SCRATCH_PREFIX}*") if owner_gone(g.name))

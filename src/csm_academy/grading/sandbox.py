@@ -86,6 +86,7 @@ def prepare_scratch(spec: SandboxSpec) -> None:
 
 PIDS_ROOT = Path("/sys/fs/cgroup/pids")
 MEMORY_ROOT = Path("/sys/fs/cgroup/memory")
+LIMIT_ROOTS = (PIDS_ROOT, MEMORY_ROOT)  # the cgroup controllers that bound a submission as a whole
 GROUP_PARENT = "csm-academy"  # every kernel's cgroups sit under this folder of each controller
 
 
@@ -127,7 +128,7 @@ def release_group(group: Path | None) -> None:
 
 def release_limit_groups(name: str, attempts: int = 40) -> None:
     """Remove every cgroup of the kernel ``name``, waiting a moment for killed processes to leave them."""
-    groups = [root / GROUP_PARENT / name for root in (PIDS_ROOT, MEMORY_ROOT)]
+    groups = [root / GROUP_PARENT / name for root in LIMIT_ROOTS]
     for _ in range(attempts):
         for group in groups:
             release_group(group)
@@ -138,7 +139,7 @@ def release_limit_groups(name: str, attempts: int = 40) -> None:
 
 def limits_in_force(limits: Limits) -> str:
     """What holds a submission on this machine, in one line (``grade`` prints it)."""
-    writable = {root: os.access(root, os.W_OK) for root in (PIDS_ROOT, MEMORY_ROOT)}
+    writable = {root: os.access(root, os.W_OK) for root in LIMIT_ROOTS}
     memory = (
         f"{limits.memory_bytes / 2**30:g} GiB of memory for all its processes together (memory cgroup)"
         if writable[MEMORY_ROOT]
@@ -180,7 +181,7 @@ def sweep_limit_groups() -> None:
     --die-with-parent cannot fire for a parent that died before it started): its cgroup still
     lists it, and the pid in the group's name says whose it was.
     """
-    for root in (PIDS_ROOT, MEMORY_ROOT):
+    for root in LIMIT_ROOTS:
         with contextlib.suppress(OSError):
             for group in (root / GROUP_PARENT).glob(f"{SCRATCH_PREFIX}*"):
                 if owner_gone(group.name):
