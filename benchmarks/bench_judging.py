@@ -3,9 +3,10 @@
 Run: python benchmarks/bench_judging.py [--assignment 01_nrr_math] [--repeat 3]
 For each lesson (or one), with the reference answers from its source notebook, it prints:
 - check: one question's check on the trainee's own book, as the notebook's check cell runs it;
-- hidden cases: building the unseen books and the kernel's inputs, once per worker and notebook;
-- judge cold / warm: judging one submission's answer on every hidden case, the first time (expected
-  answers computed) and then with the worker cache's expected answers, as every later submission is.
+- draw: the unseen books drawn for one submission, with the expected answers and the check that every
+  known misconception is told apart on them (grader side, once per submission);
+- edition: the trainee's own handouts the grader works out and hands to the sandbox (once per submission);
+- judge: judging that submission's answer on every hidden case, with the draw's expected answers.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from csm_academy.book.generate import generate_book  # noqa: E402
-from csm_academy.grading.hidden_cases import hidden_cases, kernel_inputs  # noqa: E402
+from csm_academy.grading.hidden_cases import Draw, hidden_cases  # noqa: E402
 from csm_academy.lessons.registry import LESSONS, lesson_for  # noqa: E402
 from csm_academy.questions import wire  # noqa: E402
+from csm_academy.questions.edition import edition_of  # noqa: E402
 from csm_academy.questions.memo import Memo  # noqa: E402
 from csm_academy.questions.question import Attempt  # noqa: E402
 from tests import nbtools  # noqa: E402
@@ -63,16 +65,27 @@ def bench(assignment: str, repeat: int) -> None:
     answers = nbtools.exec_answers(nbtools.reference_code(nbtools.load(path)))
     exercise = lesson.exercise()
 
+    expected = Memo()
+
+    def expected_of(question, book):
+        return expected.get(book, question.qid, lambda: question.expected(book))
+
+    draws = []
+    for run in range(repeat):
+        start = time.perf_counter()
+        drawn = hidden_cases(
+            lesson, source, Draw(SECRET, "trainee", assignment, f"run-{run}"), generate_book, expected_of
+        )
+        draws.append(time.perf_counter() - start)
+    cases = drawn.books
     start = time.perf_counter()
-    cases = hidden_cases(lesson, source, SECRET, generate_book)
-    built = time.perf_counter() - start
-    start = time.perf_counter()
-    pickled = kernel_inputs(lesson, cases)
-    pickling = time.perf_counter() - start
+    edition_of(lesson, generate_book(lesson.seed, lesson.accounts).observable())
+    edition = time.perf_counter() - start
     n_cases = sum(len(books) for books in cases.values())
     print(f"\n{assignment}: {len(lesson.questions)} questions, {n_cases} hidden cases")
-    print(f"  hidden cases {_ms(built)} (books and variants), kernel inputs {_ms(pickling)}, {len(pickled):,} bytes")
-    print(f"  {'question':34s} {'check':>11s} {'judge cold':>11s} {'judge warm':>11s}")
+    print(f"  draw {_ms(statistics.median(draws))} (books, expected answers, misconceptions told apart)")
+    print(f"  edition {_ms(edition)} (the trainee's own handouts)")
+    print(f"  {'question':34s} {'check':>11s} {'judge':>11s}")
     checks = []
     for question in lesson.questions:
         answer = answers[question.answer]
@@ -83,11 +96,9 @@ def bench(assignment: str, repeat: int) -> None:
             check.append(time.perf_counter() - start)
         books = cases[question.qid]
         attempts = _received(question, answer, books)
-        expected = Memo()
-        cold = _judge_all(question, attempts, books, expected)
-        warm = statistics.median(_judge_all(question, attempts, books, expected) for _ in range(repeat))
+        judged = statistics.median(_judge_all(question, attempts, books, expected) for _ in range(repeat))
         checks.append(statistics.median(check))
-        print(f"  {question.qid:34s} {_ms(checks[-1])} {_ms(cold)} {_ms(warm)}")
+        print(f"  {question.qid:34s} {_ms(checks[-1])} {_ms(judged)}")
     print(f"  slowest check {_ms(max(checks))}, mean {_ms(statistics.mean(checks))}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 
-from csm_academy.grading.seeds import SECRET_FILE, load_or_create_secret, shared_seed, trainee_seed
+from csm_academy.grading.seeds import SECRET_FILE, hidden_seed, load_or_create_secret, trainee_seed
 
 SECRET = b"0123456789abcdef" * 4
 
@@ -40,10 +40,19 @@ def test_field_boundaries_cannot_be_shifted_to_borrow_another_trainees_seed():
     assert trainee_seed(SECRET, "ab", "c") != trainee_seed(SECRET, "a", "bc")
 
 
-def test_a_shared_seed_is_no_trainees_own_seed():
-    shared = shared_seed(SECRET, "01_nrr_math", "hidden")
-    assert shared == shared_seed(SECRET, "01_nrr_math", "hidden")
-    assert shared not in {trainee_seed(SECRET, f"t{i}", "01_nrr_math", "hidden") for i in range(100)}
+def test_hidden_seeds_differ_per_trainee_run_size_draw_and_book():
+    base = hidden_seed(SECRET, "ana", "01_nrr_math", "run-1", 300, 0, 0)
+    assert base == hidden_seed(SECRET, "ana", "01_nrr_math", "run-1", 300, 0, 0)
+    others = {
+        "trainee": hidden_seed(SECRET, "ben", "01_nrr_math", "run-1", 300, 0, 0),
+        "run": hidden_seed(SECRET, "ana", "01_nrr_math", "run-2", 300, 0, 0),
+        "size": hidden_seed(SECRET, "ana", "01_nrr_math", "run-1", 2000, 0, 0),
+        "draw": hidden_seed(SECRET, "ana", "01_nrr_math", "run-1", 300, 1, 0),
+        "book": hidden_seed(SECRET, "ana", "01_nrr_math", "run-1", 300, 0, 1),
+        "secret": hidden_seed(b"another secret", "ana", "01_nrr_math", "run-1", 300, 0, 0),
+    }
+    assert base not in others.values() and len(set(others.values())) == len(others)
+    assert base != trainee_seed(SECRET, "ana", "01_nrr_math")  # never the trainee's own book
 
 
 def test_the_secret_is_created_once_readable_by_its_owner_only(tmp_path):

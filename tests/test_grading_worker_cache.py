@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import shutil
 import weakref
 
+import nbformat
 import pytest
 
-from csm_academy.grading.hidden_cases import hidden_specs
+from csm_academy.book.book import Book
+from csm_academy.book.generate import generate_book
+from csm_academy.grading.hidden_cases import Draw, hidden_cases, hidden_specs, undistinguished
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.worker_cache import CacheContext, WorkerCache
 from csm_academy.lessons.registry import lesson_for
@@ -18,6 +20,10 @@ from tests import nbtools
 from tests.test_grading_submission import NB, A, released_course
 
 SECRET = b"s" * 64
+ANA = Draw(SECRET, "ana", A, "run-1")
+# Columns of a book's hidden truth that no handout carries (others, like value_proven, are also worked out
+# from observable data).
+TRUTH_COLUMNS = {"root_cause", "save_was_real", "churn_risk", "savable", "risk_was_technicality"}
 
 
 @pytest.fixture
@@ -33,11 +39,10 @@ def _touch(path) -> None:
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
 
 
-def test_jobs_of_one_context_share_one_cache_and_its_cases(layout):
+def test_jobs_of_one_context_share_one_cache_and_its_notebooks(layout):
     worker = WorkerCache()
     cache = worker.for_assignment(layout, SECRET, A)
     assert worker.for_assignment(layout, SECRET, A) is cache
-    assert cache.cases(A, NB) is cache.cases(A, NB)
     assert cache.notebooks(A, NB) is cache.notebooks(A, NB)
 
 
@@ -52,7 +57,7 @@ def test_the_context_names_the_course_the_secret_and_every_notebook_file(layout)
 def test_a_regenerated_notebook_replaces_the_whole_cache(layout, changed):
     worker = WorkerCache()
     old = worker.for_assignment(layout, SECRET, A)
-    old_cases = old.cases(A, NB)
+    old_source = old.notebooks(A, NB)[0]
     release = layout.release(A) / NB
     if changed == "source":  # the source is the exercises' own file: change a copy, not the repository's
         (layout.root / "source").unlink()
@@ -61,7 +66,7 @@ def test_a_regenerated_notebook_replaces_the_whole_cache(layout, changed):
     else:
         _touch(release)
     new = worker.for_assignment(layout, SECRET, A)
-    assert new is not old and new.cases(A, NB) is not old_cases
+    assert new is not old and new.notebooks(A, NB)[0] is not old_source
 
 
 def test_another_secret_or_course_replaces_the_whole_cache(layout, tmp_path):
@@ -82,35 +87,71 @@ def test_a_missing_release_is_an_error_not_a_stale_cache(layout):
         worker.for_assignment(layout, SECRET, A)
 
 
-def test_hidden_cases_are_the_books_the_source_names_with_their_edge_cases(layout):
+def _first_books(cases) -> list[int]:
+    """Each question's first unseen book, as its starting ARR (a fingerprint of the book)."""
+    return [int(books[0][1].accounts["arr_start"].sum()) for books in cases.books.values()]
+
+
+def test_hidden_cases_follow_the_sources_book_size_and_count_with_their_edge_cases(layout):
     cache = WorkerCache().for_assignment(layout, SECRET, A)
     source, _ = cache.notebooks(A, NB)
     specs = hidden_specs(source)
     lesson = lesson_for(A)
-    cases = cache.cases(A, NB)
+    cases = cache.cases(A, NB, ANA)
     assert set(cases.books) == set(lesson.qids)
     for question in lesson.questions:
-        (seed, *_), n_accounts = specs[question.qid]
+        count, n_accounts = specs[question.qid]
         labels = [label for label, _ in cases.books[question.qid]]
-        edges = [f"unseen book 1 with {name}" for name, _ in question.edge_cases]
-        assert labels[: 1 + len(edges)] == ["unseen book 1", *edges]
-        assert cases.books[question.qid][0][1] is cache.book(seed, n_accounts)  # one book, shared by questions
+        edges = [f"unseen book {i} with {name}" for i in (1, 2) for name, _ in question.edge_cases]
+        assert (count, n_accounts) == (2, 300)
+        assert sorted(labels) == sorted(["unseen book 1", "unseen book 2", *edges])
+        assert len(cases.books[question.qid][0][1].accounts) == n_accounts
 
 
-def test_the_kernel_inputs_hold_observable_inputs_for_every_case(layout):
-    cases = WorkerCache().for_assignment(layout, SECRET, A).cases(A, NB)
-    inputs = pickle.loads(cases.kernel_inputs)
-    assert {qid: [label for label, _ in rows] for qid, rows in inputs.items()} == {
-        qid: [label for label, _ in books] for qid, books in cases.books.items()
-    }
-    # The kernel never gets what really happened: no truth table, no column of it.
-    assert b"root_cause" not in cases.kernel_inputs and b"save_was_real" not in cases.kernel_inputs
+def test_two_trainees_and_two_runs_are_judged_on_different_books(layout):
+    cache = WorkerCache().for_assignment(layout, SECRET, A)
+    ana = _first_books(cache.cases(A, NB, ANA))
+    assert _first_books(cache.cases(A, NB, ANA)) == ana  # the same draw is the same books
+    ben = _first_books(cache.cases(A, NB, Draw(SECRET, "ben", A, "run-1")))
+    second_run = _first_books(cache.cases(A, NB, Draw(SECRET, "ana", A, "run-2")))
+    assert set(ana).isdisjoint(ben) and set(ana).isdisjoint(second_run)
+
+
+def test_every_known_misconception_is_told_apart_on_the_drawn_cases(layout):
+    cache = WorkerCache().for_assignment(layout, SECRET, A)
+    for run in ("run-1", "run-2", "run-3"):
+        cases = cache.cases(A, NB, Draw(SECRET, "ana", A, run))
+        assert cases.blind == ()
+        for question in lesson_for(A).questions:
+            assert undistinguished(question, cases.books[question.qid], cache.expected) == []
+
+
+def test_a_draw_that_hides_a_misconception_is_noticed(layout):
+    # On a book's "no churn at all" variant alone, counting logos from dollars gives the right answer.
+    cache = WorkerCache().for_assignment(layout, SECRET, A)
+    question = lesson_for(A).question("q3_logo_retention")
+    books = cache.cases(A, NB, ANA).books[question.qid]
+    no_churn = [case for case in books if case[0].endswith("with no churn at all")]
+    assert "logo_retention_from_dollars" in undistinguished(question, tuple(no_churn), cache.expected)
+
+
+def test_the_inputs_handed_to_the_kernel_hold_no_truth():
+    assignment = "04_save_or_let_go"
+    lesson = lesson_for(assignment)
+    source = nbformat.read(nbtools.EXERCISES / assignment / f"{assignment}.ipynb", as_version=4)
+    draw = Draw(SECRET, "ana", assignment, "run-1")
+    cases = hidden_cases(lesson, source, draw, generate_book, lambda q, book: q.expected(book))
+    for question in lesson.questions:
+        label, book = cases.books[question.qid][0]
+        for part in question.inputs(book.observable()):
+            assert not isinstance(part, Book), question.qid  # a book would carry its seed
+            assert not set(getattr(part, "columns", ())) & TRUTH_COLUMNS, (question.qid, label)
 
 
 def test_expected_answers_are_computed_once_per_book(layout):
     cache = WorkerCache().for_assignment(layout, SECRET, A)
     question = lesson_for(A).question("q1_nrr")
-    book = cache.cases(A, NB).books["q1_nrr"][0][1]
+    book = cache.cases(A, NB, ANA).books["q1_nrr"][0][1]
     assert cache.expected(question, book) is cache.expected(question, book)
     assert cache.expected(question, book) == question.expected(book)
 
@@ -119,7 +160,7 @@ def test_a_replaced_cache_lets_its_books_and_expected_answers_go(layout):
     worker = WorkerCache()
     old = worker.for_assignment(layout, SECRET, A)
     question = lesson_for(A).question("q1_nrr")
-    book = old.cases(A, NB).books["q1_nrr"][0][1]
+    book = old.cases(A, NB, ANA).books["q1_nrr"][0][1]
     old.expected(question, book)
     book_ref, cache_ref = weakref.ref(book), weakref.ref(old)
     del book, old

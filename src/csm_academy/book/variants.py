@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from csm_academy.book.book import Book
@@ -33,6 +34,7 @@ def whale_expansion(book: Book) -> Book:
     return replace(book, accounts=_recompute_end(acc))
 
 
+@functools.cache  # one function per segment, so the grader builds each variant book once for all questions
 def without_segment(segment: str):
     """A variant maker: the book with one segment's accounts (and new logos) removed."""
 
@@ -56,6 +58,7 @@ def no_new_logos(book: Book) -> Book:
     return replace(book, new_logos=book.new_logos.iloc[0:0].copy())
 
 
+@functools.cache  # one function per size, as for without_segment
 def first_accounts(n: int):
     """A variant maker: only the first ``n`` accounts (a tiny book)."""
 

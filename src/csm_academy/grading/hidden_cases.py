@@ -1,32 +1,62 @@
-"""The hidden cases of a notebook: the unseen books each answer is judged on, and what the kernel is handed.
+"""The hidden cases of one submission: unseen books drawn for this trainee in this run, kept by the grader.
 
-The books are the ones the source notebook's hidden tests name, so honest submissions get exactly the
-scores plain ``nbgrader autograde`` gives. They are the same for every trainee: a trainee's own book
-only sets what their check cells show, and scores never come from it.
+Each question is judged on unseen books and their edge-case variants. The books come from seeds derived
+from the course secret, the trainee, the assignment and a value drawn fresh for every grading run, so
+answers harvested from one trainee's run (a lookup table keyed on a book's size and sums, say) are worth
+nothing for another trainee or another run. Nothing of them is written where the kernel can read it
+ahead of time: the grader hands the kernel one case's inputs when it asks for that case's answer.
+
+A random book can let a known wrong answer pass (all expansion and no churn, say, makes NRR and GRR
+agree), so a draw is kept only when every misconception of every question it serves is told apart from
+the right answer on at least one of that question's cases; the source notebook's book size and count
+still apply, so honest submissions score as they do under plain ``nbgrader autograde``.
 """
 
 from __future__ import annotations
 
 import ast
-import pickle
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import nbformat
 
 from csm_academy.book.book import Book
-from csm_academy.grading.seeds import shared_seed
+from csm_academy.grading.seeds import hidden_seed
+from csm_academy.questions.compare import WrongShape
 from csm_academy.questions.lesson import Lesson
+from csm_academy.questions.question import Question
 
 HIDDEN_BOOKS = 2  # unseen books per question when its source names none
 HIDDEN_ACCOUNTS = 300
+MAX_DRAWS = 24  # draws tried before keeping the one that tells the most misconceptions apart
 
 #: Per question id, the labelled books its answer is judged on, in order.
 Cases = Mapping[str, tuple[tuple[str, Book], ...]]
+#: The question's coerced reference answer on a book (the grader's cache).
+Expected = Callable[[Question, Book], object]
 
 
-def hidden_specs(source: nbformat.NotebookNode) -> dict[str, tuple[list[int], int]]:
-    """Per question, the hidden seeds and book size its source notebook's hidden test asks for."""
-    specs: dict[str, tuple[list[int], int]] = {}
+@dataclass(frozen=True)
+class Draw:
+    """Who and which run a submission's hidden books are drawn for."""
+
+    secret: bytes
+    trainee: str
+    assignment: str
+    run_id: str
+
+
+@dataclass(frozen=True)
+class HiddenCases:
+    """One submission's cases, and the misconceptions no drawn case told apart (empty when all were)."""
+
+    books: dict[str, tuple[tuple[str, Book], ...]]
+    blind: tuple[tuple[str, str], ...] = ()  # (question id, misconception id)
+
+
+def hidden_specs(source: nbformat.NotebookNode) -> dict[str, tuple[int, int]]:
+    """Per question, how many unseen books and of what size its source notebook's hidden test asks for."""
+    specs: dict[str, tuple[int, int]] = {}
     for cell in source.cells:
         if cell.cell_type != "code" or "grade_hidden" not in cell.source:
             continue
@@ -39,40 +69,94 @@ def hidden_specs(source: nbformat.NotebookNode) -> dict[str, tuple[list[int], in
                 qid = ast.literal_eval(node.args[0])
                 named = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg in ("seeds", "n_accounts")}
                 seeds = named.get("seeds", ast.literal_eval(node.args[1]) if len(node.args) > 1 else [])
-                specs[qid] = ([int(s) for s in seeds], int(named.get("n_accounts", HIDDEN_ACCOUNTS)))
+                specs[qid] = (len(list(seeds)) or HIDDEN_BOOKS, int(named.get("n_accounts", HIDDEN_ACCOUNTS)))
     return specs
 
 
 def hidden_cases(
-    lesson: Lesson, source: nbformat.NotebookNode, secret: bytes, book: Callable[[int, int], Book]
-) -> dict[str, tuple[tuple[str, Book], ...]]:
-    """Per question, the unseen books (with truth, grader side) and their edge-case variants.
+    lesson: Lesson,
+    source: nbformat.NotebookNode,
+    draw: Draw,
+    book: Callable[[int, int], Book],
+    expected: Expected,
+) -> HiddenCases:
+    """Per question, the unseen books (with truth, grader side) and their edge-case variants for this draw.
 
-    ``book(seed, n_accounts)`` makes a book, so a caller can share books between notebooks.
+    Questions asking for the same number and size of books share one draw, and so one set of books.
     """
     specs = hidden_specs(source)
-    cases: dict[str, tuple[tuple[str, Book], ...]] = {}
+    groups: dict[tuple[int, int], list[Question]] = {}
     for question in lesson.questions:
-        default = (
-            [shared_seed(secret, lesson.assignment, "hidden", i) for i in range(HIDDEN_BOOKS)],
-            HIDDEN_ACCOUNTS,
-        )
-        seeds, n_accounts = specs.get(question.qid, default)
-        # Graded on unseen books only: a trainee's own book can be an unlucky draw for a judgement
-        # question, and the check cell has already told them how they did on it.
-        books: list[tuple[str, Book]] = []
-        for i, seed in enumerate(seeds, start=1):
-            full = book(seed, n_accounts)
-            books.append((f"unseen book {i}", full))
-            books.extend((f"unseen book {i} with {name}", variant(full)) for name, variant in question.edge_cases)
-        cases[question.qid] = tuple(books)
-    return cases
+        groups.setdefault(specs.get(question.qid, (HIDDEN_BOOKS, HIDDEN_ACCOUNTS)), []).append(question)
+    books: dict[str, tuple[tuple[str, Book], ...]] = {}
+    blind: list[tuple[str, str]] = []
+    for (count, n_accounts), questions in groups.items():
+        best: tuple[tuple[int, int], dict[str, tuple[tuple[str, Book], ...]], list[tuple[str, str]]] | None = None
+        for attempt in range(MAX_DRAWS):
+            seeds = [
+                hidden_seed(draw.secret, draw.trainee, draw.assignment, draw.run_id, n_accounts, attempt, i)
+                for i in range(count)
+            ]
+            full = [book(seed, n_accounts) for seed in seeds]
+            variants: dict[tuple[int, object], Book] = {}  # one variant book per transform, shared by questions
+            cases = {q.qid: _cases_of(q, full, variants) for q in questions}
+            # A book on which a question has no right answer (no segment grew, say) cannot judge it at all.
+            unusable = [q.qid for q in questions if not _answerable(q, cases[q.qid], expected)]
+            missed = (
+                [] if unusable else [(q.qid, m) for q in questions for m in undistinguished(q, cases[q.qid], expected)]
+            )
+            score = (len(unusable), len(missed))
+            if best is None or score < best[0]:
+                best = (score, cases, missed)
+            if score == (0, 0):
+                break
+        assert best is not None
+        if best[0][0]:
+            raise ValueError(f"no draw of {MAX_DRAWS} unseen books had a right answer for every question")
+        books.update(best[1])
+        blind += best[2]
+    return HiddenCases({q.qid: books[q.qid] for q in lesson.questions}, tuple(blind))
 
 
-def kernel_inputs(lesson: Lesson, cases: Cases) -> bytes:
-    """What the kernel reads (see ``questions.wire``): per question and case, the observable inputs, pickled."""
-    inputs = {
-        qid: [(label, lesson.question(qid).inputs(book.observable())) for label, book in books]
-        for qid, books in cases.items()
-    }
-    return pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)
+def _cases_of(
+    question: Question, full: list[Book], variants: dict[tuple[int, object], Book]
+) -> tuple[tuple[str, Book], ...]:
+    cases: list[tuple[str, Book]] = []
+    for i, whole in enumerate(full, start=1):
+        cases.append((f"unseen book {i}", whole))
+        for name, variant in question.edge_cases:
+            # The same transform of the same book is one object, so its views and answers are built once.
+            if (i, variant) not in variants:
+                variants[(i, variant)] = variant(whole)
+            cases.append((f"unseen book {i} with {name}", variants[(i, variant)]))
+    return tuple(cases)
+
+
+def _answerable(question: Question, cases: tuple[tuple[str, Book], ...], expected: Expected) -> bool:
+    try:
+        for _, book in cases:
+            expected(question, book)
+    except (ValueError, ZeroDivisionError, KeyError, IndexError):
+        return False
+    return True
+
+
+def undistinguished(question: Question, cases: tuple[tuple[str, Book], ...], expected: Expected) -> list[str]:
+    """The question's misconceptions that give the right answer on every one of ``cases``.
+
+    Such a wrong answer would pass, or fail without its own message. A misconception that cannot be
+    produced on a case (it raises there) does not count as told apart there: the judge could not name it.
+    """
+    missed = []
+    for misconception in question.misconceptions:
+        if not any(_tells_apart(question, misconception.produce, book, expected) for _, book in cases):
+            missed.append(misconception.id)
+    return missed
+
+
+def _tells_apart(question: Question, produce: Callable[[Book], object], book: Book, expected: Expected) -> bool:
+    try:
+        wrong = question.compare.coerce(produce(book))
+    except (WrongShape, ValueError, ZeroDivisionError):
+        return False
+    return not question.compare.same(wrong, expected(question, book))

@@ -29,6 +29,10 @@ def trainee_seed(secret: bytes, trainee: str, assignment: str, purpose: str = "v
     return int.from_bytes(digest[:8], "big") % (2**31 - 1)
 
 
-def shared_seed(secret: bytes, assignment: str, purpose: str, index: int = 0) -> int:
-    """A seed the same for every trainee of an assignment (trainee ids are never empty, so none shares it)."""
-    return trainee_seed(secret, "", assignment, purpose, index)
+def hidden_seed(
+    secret: bytes, trainee: str, assignment: str, run_id: str, n_accounts: int, attempt: int, index: int
+) -> int:
+    """The seed of one unseen book for one trainee in one grading run; unguessable without the secret."""
+    message = f"{assignment}\0{trainee}\0hidden\0{run_id}\0{n_accounts}\0{attempt}\0{index}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") % (2**31 - 1)

@@ -1,10 +1,11 @@
 """What a grading process keeps between submissions, owned by one object with one eviction rule.
 
-Every submission of a notebook shares the source and release, the hidden books, the kernel inputs made
-from them and the expected answers on them; building those once per process is much of the grader's
-speed. A Dask worker outlives a run, so the next run may grade another course, another secret or a
-regenerated assignment. The rule: a cache serves one context (course root, secret, the notebook files'
-stamps), and when a job's context differs the whole cache is replaced, never patched.
+Every submission of a notebook shares the source and release, read once per process. Hidden books are
+drawn for each submission (see ``hidden_cases``) and live as long as its grading; the expected answers
+on them are kept exactly as long as their books. A Dask worker outlives a run, so the next run may grade
+another course, another secret or a regenerated assignment. The rule: a cache serves one context (course
+root, secret, the notebook files' stamps), and when a job's context differs the whole cache is replaced,
+never patched.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import nbformat
 
 from csm_academy.book.book import Book
 from csm_academy.book.generate import generate_book
-from csm_academy.grading.hidden_cases import hidden_cases, kernel_inputs
+from csm_academy.grading.hidden_cases import Draw, HiddenCases, hidden_cases
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.lessons.registry import lesson_for
 from csm_academy.questions.memo import Memo
@@ -47,16 +48,8 @@ class CacheContext:
         return cls(str(layout.root), hashlib.sha256(secret).hexdigest(), tuple(stamps))
 
 
-@dataclass(frozen=True)
-class NotebookCases:
-    """A notebook's hidden cases: per question the labelled books, and the kernel's inputs made from them."""
-
-    books: dict[str, tuple[tuple[str, Book], ...]]
-    kernel_inputs: bytes
-
-
 class GradingCache:
-    """Sources, releases, hidden books and cases, and expected answers, for one context only."""
+    """Sources and releases, and expected answers on the books being graded, for one context only."""
 
     def __init__(self, context: CacheContext, layout: CourseLayout, secret: bytes):
         self.context = context
@@ -64,8 +57,6 @@ class GradingCache:
         self._secret = secret
         self._lock = threading.RLock()
         self._notebooks: dict[tuple[str, str], tuple[nbformat.NotebookNode, nbformat.NotebookNode]] = {}
-        self._books: dict[tuple[int, int], Book] = {}
-        self._cases: dict[tuple[str, str], NotebookCases] = {}
         # Keyed on the book objects themselves: an expected answer lives exactly as long as its book.
         self._expected = Memo()
 
@@ -80,27 +71,14 @@ class GradingCache:
                 )
             return self._notebooks[key]
 
-    def book(self, seed: int, n_accounts: int) -> Book:
-        """A hidden book (with truth), generated once: several questions and notebooks name the same one."""
-        with self._lock:
-            key = (seed, n_accounts)
-            if key not in self._books:
-                self._books[key] = generate_book(seed, n_accounts)
-            return self._books[key]
-
-    def cases(self, assignment: str, notebook: str) -> NotebookCases:
-        """A notebook's hidden cases, the same for every trainee, built once."""
-        with self._lock:
-            key = (assignment, notebook)
-            if key not in self._cases:
-                lesson = lesson_for(assignment)
-                source, _ = self.notebooks(assignment, notebook)
-                books = hidden_cases(lesson, source, self._secret, self.book)
-                self._cases[key] = NotebookCases(books, kernel_inputs(lesson, books))
-            return self._cases[key]
+    def cases(self, assignment: str, notebook: str, draw: Draw) -> HiddenCases:
+        """A notebook's hidden cases for one trainee in one run (drawn afresh: never shared)."""
+        lesson = lesson_for(assignment)
+        source, _ = self.notebooks(assignment, notebook)
+        return hidden_cases(lesson, source, draw, generate_book, self.expected)
 
     def expected(self, question: Question, book: Book) -> Any:
-        """The question's coerced reference answer on ``book``, computed once per book."""
+        """The question's coerced reference answer on ``book``, computed once per book while it lives."""
         return self._expected.get(book, question.qid, lambda: question.expected(book))
 
 
