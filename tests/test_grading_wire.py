@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import pickle
 
 import numpy as np
 import pandas as pd
@@ -126,46 +125,33 @@ def test_malformed_results_from_the_kernel_decode_to_stand_ins(data, type_name):
     assert isinstance(back, wire.Opaque) and back.type_name == type_name
 
 
-def test_results_are_read_by_question_and_case_with_later_lines_winning(tmp_path):
-    wire.append_result(
-        tmp_path, {"qid": "q1_nrr", "label": "unseen book 1", "status": "ok", "result": {"t": "num", "v": 1}}
-    )
-    wire.append_result(
-        tmp_path, {"qid": "q1_nrr", "label": "unseen book 1", "status": "ok", "result": {"t": "num", "v": 2}}
-    )
-    wire.append_result(tmp_path, {"qid": "q2_grr", "label": "unseen book 1", "status": "error", "detail": "boom"})
-    results = wire.read_results(tmp_path)
-    assert set(results) == {("q1_nrr", "unseen book 1"), ("q2_grr", "unseen book 1")}
-    assert results[("q1_nrr", "unseen book 1")]["result"] == {"t": "num", "v": 2}
-
-
-def test_garbage_lines_in_the_results_file_are_skipped(tmp_path):
-    good = {"qid": "q1_nrr", "label": "unseen book 1", "status": "ok"}
-    lines = [
-        "not json",
-        json.dumps([1, 2]),
-        json.dumps({"qid": 5, "label": "unseen book 1"}),
-        json.dumps({"qid": "q1_nrr"}),
-        json.dumps(good),
+def test_a_result_counts_only_under_the_nonce_of_the_request_that_asked_for_it():
+    mine = {"nonce": "n-2", "status": "ok", "detail": "", "result": {"t": "num", "v": 2}}
+    outputs = [
+        {"output_type": "stream", "text": "noise"},
+        {"data": {wire.RESULT_MIME: {"nonce": "n-1", "status": "ok", "result": {"t": "num", "v": 1}}}},  # earlier
+        {"data": {"text/plain": "1.0"}},
+        {"data": {wire.RESULT_MIME: mine}},
+        {"data": {wire.RESULT_MIME: {**mine, "result": {"t": "num", "v": 3}}}},  # a second answer: the first wins
     ]
-    (tmp_path / wire.RESULTS_FILE).write_bytes("\n".join(lines).encode() + b"\n\xff\xfe\n")
-    assert wire.read_results(tmp_path) == {("q1_nrr", "unseen book 1"): good}
+    assert wire.result_record(outputs, "n-2") == {"status": "ok", "detail": "", "result": {"t": "num", "v": 2}}
+    assert wire.result_record(outputs, "n-3") is None
 
 
-def test_no_results_file_means_no_results(tmp_path):
-    assert wire.read_results(tmp_path) == {}
+@pytest.mark.parametrize(
+    "output",
+    [[1, 2], {"data": "text"}, {"data": {wire.RESULT_MIME: "n-1"}}, {"data": {wire.RESULT_MIME: ["n-1"]}}, None],
+)
+def test_malformed_result_outputs_are_no_result_and_never_raise(output):
+    assert wire.result_record([output], "n-1") is None
 
 
-def test_an_oversized_results_file_is_refused(tmp_path):
-    with (tmp_path / wire.RESULTS_FILE).open("wb") as fh:
-        fh.truncate(wire.MAX_RESULTS_BYTES + 1)
-    with pytest.raises(ValueError, match="larger than 20 MB"):
-        wire.read_results(tmp_path)
+def test_a_results_status_and_detail_are_plain_short_strings():
+    record = wire.result_record([{"data": {wire.RESULT_MIME: {"nonce": "n", "status": 7, "detail": "x" * 999}}}], "n")
+    assert record == {"status": "7", "detail": "x" * 300, "result": None}
 
 
-def test_the_cases_the_grader_writes_are_what_the_kernel_reads(tmp_path):
-    cases = {"q1_nrr": [("unseen book 1", (pd.DataFrame({"arr_start": [1, 2]}),))]}
-    (tmp_path / wire.CASES_FILE).write_bytes(pickle.dumps(cases))
-    read = wire.read_cases(tmp_path)
-    assert list(read) == ["q1_nrr"] and read["q1_nrr"][0][0] == "unseen book 1"
-    assert read["q1_nrr"][0][1][0].equals(cases["q1_nrr"][0][1][0])
+def test_the_request_asks_the_harness_for_one_named_answer():
+    code = wire.request_code("nrr", "function", "abc123")
+    harness = "__import__('importlib').import_module('csm_academy.questions.harness')"
+    assert code == harness + ".answer_case('nrr', 'function', 'abc123')"

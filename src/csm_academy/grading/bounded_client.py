@@ -3,7 +3,8 @@
 A kernel may print or display anything, as often as it likes. Once a notebook's outputs add up to
 ``MAX_OUTPUT_BYTES``, further outputs are dropped as they arrive, so neither the grader's memory nor the
 executed notebook stored in the gradebook grows with them, and the executed notebook says where the cut
-happened. Scores never depend on outputs: results travel on their own channel.
+happened. Scores never depend on the notebook's outputs: results are taken out of the grader's own
+requests before the cap counts anything (``GradingClient``).
 
 Not covered here: one single message is read whole before it can be measured, so its size is bounded only
 by the kernel's own memory cap.
@@ -11,12 +12,20 @@ by the kernel's own memory cap.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pickle
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from nbclient import NotebookClient
 from nbformat import NotebookNode
-from nbformat.v4 import new_output
+from nbformat.v4 import new_code_cell, new_output
+
+from csm_academy.questions import wire
 
 MAX_OUTPUT_BYTES = 20 * 2**20
 CUT_NOTE = "[csm-academy: outputs cut here: this notebook's outputs passed {limit} MB, the rest is not kept]\n"
@@ -58,3 +67,77 @@ class BoundedNotebookClient(NotebookClient):
         if outs and outs[-1] is out:  # the output that crossed the cap is replaced by the note
             outs[-1] = note
         return note
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One hidden case the grader asks the kernel to answer, right after the question's test cell."""
+
+    qid: str
+    label: str
+    answer: str  # the notebook name of the trainee's function or value
+    kind: str  # "function" or "value"
+    inputs: Callable[[], tuple]  # the case's observable inputs, built by the grader when it asks
+
+
+class GradingClient(BoundedNotebookClient):
+    """Runs a submission and, after each hidden test cell, asks for that question's answer case by case.
+
+    Each case's inputs are written into the sandbox only when it is asked for, and its answer is read
+    from that request's own outputs under a nonce drawn for the request, so nothing the kernel wrote
+    before (a hook, a planted file, a replaced harness) can answer it. The requests run through nbclient's
+    own cell execution, so the cell time limit, a dead kernel and the output cap hold for them as well;
+    they are never added to the executed notebook.
+    """
+
+    def __init__(self, *args: Any, asks: Mapping[int, Sequence[Ask]], grading_fd: int, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.asks = asks
+        # The grading folder, opened before the kernel started: the kernel may since have swapped it, or a
+        # name in it, for a link elsewhere; writes through this descriptor, to a new name with O_EXCL and
+        # O_NOFOLLOW, cannot be steered outside it, even when the grader is root.
+        self.grading_fd = grading_fd
+        self.results: dict[tuple[str, str], dict] = {}
+        self.task = ""  # the grade id of the cell running now, or the question whose cases are being asked
+        self._nonce: str | None = None
+        self._caught: dict | None = None
+
+    async def async_execute_cell(
+        self, cell: NotebookNode, cell_index: int, execution_count: int | None = None, store_history: bool = True
+    ) -> NotebookNode:
+        """Execute one notebook cell, then ask for the answers on the hidden cases it tests."""
+        self.task = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "") or f"cell {cell_index + 1}"
+        executed = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        for ask in self.asks.get(cell_index, ()):
+            self.task = ask.qid
+            self.results[(ask.qid, ask.label)] = await self._ask(ask, cell_index)
+        return executed
+
+    async def _ask(self, ask: Ask, cell_index: int) -> dict | None:
+        nonce = secrets.token_hex(16)
+        case_file = wire.CASE_FILE.format(nonce=nonce)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with os.fdopen(os.open(case_file, flags, 0o644, dir_fd=self.grading_fd), "wb") as fh:
+            fh.write(pickle.dumps(ask.inputs(), protocol=pickle.HIGHEST_PROTOCOL))
+        request = new_code_cell(wire.request_code(ask.answer, ask.kind, nonce))
+        kept = self.nb.cells[cell_index]  # nbclient stores the cell it ran at its index: put the real one back
+        self._nonce, self._caught = nonce, None
+        try:
+            await super().async_execute_cell(request, cell_index, store_history=False)
+        finally:
+            self.nb.cells[cell_index] = kept
+            self._nonce = None
+            with contextlib.suppress(OSError):
+                os.unlink(case_file, dir_fd=self.grading_fd)
+        return self._caught
+
+    def output(
+        self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int
+    ) -> NotebookNode | None:
+        """Take the asked-for result out of a request's outputs; every other output goes on as usual."""
+        if self._nonce is not None and self._caught is None:
+            record = wire.result_record([msg.get("content", {})], self._nonce)
+            if record is not None:
+                self._caught = record
+                return None
+        return super().output(outs, msg, display_id, cell_index)

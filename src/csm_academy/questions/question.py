@@ -54,10 +54,7 @@ class Question:
 
     def hint(self, level: int = 1) -> Hint:
         """Hint number ``level`` (1 is the gentlest)."""
-        if not self.hints:
-            return Hint(self.title, 1, 1, "There are no hints for this one: re-read the task above.")
-        level = min(max(int(level), 1), len(self.hints))
-        return Hint(self.title, level, len(self.hints), self.hints[level - 1])
+        return hint_of(self.title, self.hints, level)
 
     def evaluate(self, candidate: Any, book: Book, *, hidden: bool = False, label: str = "") -> Feedback:
         """Run the trainee's function on ``book`` and judge the result against the reference."""
@@ -66,26 +63,7 @@ class Question:
 
     def run(self, candidate: Any, inputs: Callable[[], tuple]) -> Attempt:
         """Run the trainee's answer on the inputs (trainee side: needs no reference and no truth)."""
-        if self.kind == "value":
-            if candidate is _MISSING or candidate is Ellipsis:
-                return Attempt("missing")
-            return Attempt("ok", candidate)
-        if candidate is _MISSING:
-            return Attempt("missing")
-        if not callable(candidate):
-            return Attempt("not_callable")
-        borrowed = _borrowed_from_course(candidate)
-        if borrowed:
-            return Attempt("borrowed", detail=borrowed)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = candidate(*inputs())
-        except NotImplementedError:
-            return Attempt("not_implemented")
-        except Exception as exc:  # the trainee's code failed: say how, in one line
-            return Attempt("error", detail=f"{type(exc).__name__}: {str(exc)[:200]}")
-        return Attempt("none") if result is None else Attempt("ok", result)
+        return run_answer(candidate, self.kind, inputs)
 
     def judge(
         self, attempt: Attempt, book: Book, *, hidden: bool = False, label: str = "", expected: Any = None
@@ -170,6 +148,38 @@ class Attempt:
 
 
 _MISSING = object()
+
+
+def hint_of(title: str, hints: tuple[str, ...], level: int) -> Hint:
+    """Hint number ``level`` of ``hints`` (clamped to the ones there are)."""
+    if not hints:
+        return Hint(title, 1, 1, "There are no hints for this one: re-read the task above.")
+    level = min(max(int(level), 1), len(hints))
+    return Hint(title, level, len(hints), hints[level - 1])
+
+
+def run_answer(candidate: Any, kind: str, inputs: Callable[[], tuple]) -> Attempt:
+    """Run a trainee's answer (a function, or a value when ``kind`` is "value") on the inputs."""
+    if kind == "value":
+        if candidate is _MISSING or candidate is Ellipsis:
+            return Attempt("missing")
+        return Attempt("ok", candidate)
+    if candidate is _MISSING:
+        return Attempt("missing")
+    if not callable(candidate):
+        return Attempt("not_callable")
+    borrowed = _borrowed_from_course(candidate)
+    if borrowed:
+        return Attempt("borrowed", detail=borrowed)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = candidate(*inputs())
+    except NotImplementedError:
+        return Attempt("not_implemented")
+    except Exception as exc:  # the trainee's code failed: say how, in one line
+        return Attempt("error", detail=f"{type(exc).__name__}: {str(exc)[:200]}")
+    return Attempt("none") if result is None else Attempt("ok", result)
 
 
 def _praise(q: Question, hidden: bool) -> str:

@@ -12,7 +12,8 @@ from csm_academy.questions.feedback import CheckFailed, Feedback, Outcome
 from csm_academy.questions.question import _MISSING, Question
 
 
-def _user_namespace() -> dict[str, Any]:
+def user_namespace() -> dict[str, Any]:
+    """The notebook's variables: the IPython user namespace, or ``__main__``'s in plain Python."""
     try:
         from IPython import get_ipython
 
@@ -30,13 +31,14 @@ def _grading() -> bool:
     return grading_dir() is not None
 
 
-def _display(obj: Any) -> None:
+def show(obj: Any, *, raw: bool = False) -> None:
+    """Display ``obj`` in the notebook (``raw``: a mime bundle as is), or print it outside IPython."""
     try:
         from IPython import get_ipython
         from IPython.display import display
 
         if get_ipython() is not None:
-            display(obj)
+            display(obj, raw=raw)
             return
     except ImportError:
         pass
@@ -58,7 +60,7 @@ class QuestionView:
     def feedback(self, answer: Any = _MISSING) -> Feedback:
         """Judge the answer (by default the notebook's variable or function) without showing anything."""
         if answer is _MISSING:
-            answer = _user_namespace().get(self._q.answer, _MISSING)
+            answer = user_namespace().get(self._q.answer, _MISSING)
         return self._q.evaluate(answer, self._owner.book)
 
     def check(self, answer: Any = _MISSING) -> None:
@@ -68,23 +70,23 @@ class QuestionView:
         if self._owner.graded and feedback.outcome is not Outcome.CORRECT and not _grading():
             raise CheckFailed(feedback)
         # Shown, not returned: a returned value would print twice and nbgrader would read it as a score.
-        _display(feedback)
+        show(feedback)
 
     def hint(self, level: int = 1) -> None:
         """Show hint number ``level``."""
-        _display(self._q.hint(level))
+        show(self._q.hint(level))
 
     def solution(self) -> None:
         """Show the worked solution (teaching notebooks only; graded exercises never reveal it)."""
         if self._owner.graded:
-            _display("Solutions are not shown in graded exercises: try hint(1) and hint(2) instead.")
+            show("Solutions are not shown in graded exercises: try hint(1) and hint(2) instead.")
             return
         try:
             from IPython.display import Code
 
-            _display(Code(self._q.solution_code, language="python"))
+            show(Code(self._q.solution_code, language="python"))
         except ImportError:
-            _display(self._q.solution_code)
+            show(self._q.solution_code)
 
     def __repr__(self) -> str:
         return f"<{self._q.title} ({self._q.points:g} points): call .check(), .hint(1) or .solution()>"
@@ -122,28 +124,13 @@ def grade_hidden(
 ) -> None:
     """Hidden test: run the trainee's function on unseen books and edge cases; raise if any is wrong."""
     q = questions.question(qid)
-    if answer is _MISSING:
-        answer = _user_namespace().get(q.answer, _MISSING)
-    from csm_academy.questions import wire
-
-    folder = wire.grading_dir()
-    if folder is not None:
-        # Under `csm-academy grade`: only run the answer on the grader's hidden inputs and hand the raw
-        # results out; the grader compares them outside this kernel.
-        for label, args in wire.read_cases(folder).get(qid, []):
-            attempt = q.run(answer, lambda args=args: args)
-            wire.append_result(
-                folder,
-                {
-                    "qid": qid,
-                    "label": label,
-                    "status": attempt.status,
-                    "detail": attempt.detail,
-                    "result": wire.encode(attempt.result) if attempt.status == "ok" else None,
-                },
-            )
-        _display(f"{q.title}: answer recorded for grading.")
+    if _grading():
+        # Under `csm-academy grade` the grader itself asks for this answer on unseen cases, one at a time,
+        # as soon as this cell has run, and judges it outside the kernel: nothing to do here.
+        show(f"{q.title}: your answer will be run on unseen books by the grader.")
         return
+    if answer is _MISSING:
+        answer = user_namespace().get(q.answer, _MISSING)
     cases: list[tuple[str, Book]] = []
     for i, seed in enumerate(seeds, start=1):
         full = generate_book(int(seed), n_accounts)
@@ -156,4 +143,4 @@ def grade_hidden(
             raise CheckFailed(feedback)
     if feedback is None:
         raise ValueError("a hidden test needs at least one seed")
-    _display(feedback)
+    show(feedback)

@@ -1,17 +1,17 @@
-"""What crosses the sandbox wall: hidden inputs go in, plain-JSON results come out, never code.
+"""What crosses the sandbox wall: one case's inputs go in, one plain-JSON result comes out, never code.
 
-The grader writes each question's hidden inputs (observable tables only) into the sandbox; the
-trainee's kernel runs the trainee's functions on them and writes the raw results as JSON. Expected
-values never enter the kernel, and nothing from the kernel is unpickled or executed by the grader, so
-patching the checking machinery inside the kernel cannot raise a score.
+After each hidden test cell the grader asks the kernel for the answer on each of that question's hidden
+cases, one request per case, in order: it writes that case's observable inputs into the sandbox, runs
+``request_code`` in the kernel, and reads the result from that request's own outputs, tagged with a
+nonce drawn for that request. Nothing the kernel wrote before the request can answer it, expected values
+never enter the kernel, and nothing from the kernel is unpickled or executed by the grader, so patching
+the checking machinery inside the kernel cannot raise a score.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import pickle
 from collections.abc import Mapping
 from numbers import Integral, Real
 from pathlib import Path
@@ -21,10 +21,9 @@ import numpy as np
 import pandas as pd
 
 ENV_DIR = "CSM_ACADEMY_GRADING_DIR"
-CASES_FILE = "cases.pkl"
-RESULTS_FILE = "results.jsonl"
+CASE_FILE = "case-{nonce}.pkl"  # the one case being asked for, in the grading folder, only while it is asked
+RESULT_MIME = "application/vnd.csm-academy.result+json"  # the output that carries one case's result
 MAX_CELLS = 20_000  # a result larger than this is not an answer to any course question
-MAX_RESULTS_BYTES = 20 * 1024 * 1024
 
 
 class Opaque:
@@ -134,31 +133,27 @@ def _decode(data: Any) -> Any:
     return Opaque(str(data.get("type", "unknown")))
 
 
-def read_cases(folder: Path) -> dict[str, list[tuple[str, tuple]]]:
-    """Kernel side: load the hidden inputs the grader prepared (written by the grader, never by us)."""
-    with (folder / CASES_FILE).open("rb") as fh:
-        return pickle.load(fh)
+def request_code(answer: str, kind: str, nonce: str) -> str:
+    """The code the grader runs in the kernel to ask for one case's answer (see ``questions.harness``)."""
+    return (
+        "__import__('importlib').import_module('csm_academy.questions.harness')"
+        f".answer_case({answer!r}, {kind!r}, {nonce!r})"
+    )
 
 
-def append_result(folder: Path, record: dict) -> None:
-    """Kernel side: append one result line."""
-    with (folder / RESULTS_FILE).open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record, allow_nan=False, default=str) + "\n")
+def result_record(outputs: list, nonce: str) -> dict | None:
+    """Grader side: the result a request's outputs carry for ``nonce`` (the first such), else None.
 
-
-def read_results(folder: Path) -> dict[tuple[str, str], dict]:
-    """Grader side: the kernel's result lines by (question id, case label); later lines win."""
-    path = folder / RESULTS_FILE
-    if not path.exists():
-        return {}
-    if path.stat().st_size > MAX_RESULTS_BYTES:
-        raise ValueError(f"the results file is larger than {MAX_RESULTS_BYTES // 2**20} MB")
-    out: dict[tuple[str, str], dict] = {}
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict) and isinstance(record.get("qid"), str) and isinstance(record.get("label"), str):
-            out[(record["qid"], record["label"])] = record
-    return out
+    Any other output, or a result tagged for another request, is ignored; what comes back is a plain
+    dict with a status, a detail line and the encoded result, whatever the kernel sent.
+    """
+    for out in outputs:
+        data = out.get("data") if isinstance(out, Mapping) else None
+        record = data.get(RESULT_MIME) if isinstance(data, Mapping) else None
+        if isinstance(record, Mapping) and record.get("nonce") == nonce:
+            return {
+                "status": str(record.get("status", "")),
+                "detail": str(record.get("detail", ""))[:300],
+                "result": record.get("result"),
+            }
+    return None
