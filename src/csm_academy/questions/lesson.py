@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from csm_academy.book.book import Book
 from csm_academy.book.generate import generate_book
@@ -31,6 +32,18 @@ def pick(catalogue: Mapping[str, Misconception], *ids: str) -> tuple[Misconcepti
 
 
 @dataclass(frozen=True)
+class Handout:
+    """A table or figure the exercise notebook is handed: ``build`` applied to the named earlier values.
+
+    ``given`` names "book" (the trainee's own book) or earlier handouts, e.g. ``("save_desk", "pipeline")``.
+    """
+
+    name: str
+    build: Callable[..., Any]
+    given: tuple[str, ...] = ("book",)
+
+
+@dataclass(frozen=True)
 class Lesson:
     """One module's graded exercise and practice, declared as data."""
 
@@ -43,6 +56,11 @@ class Lesson:
     # True where checks judge answers against what really happened on the trainee's own book (which
     # the trainee could regenerate from its seed anyway); scores never come from that book.
     check_with_truth: bool = False
+    # What the exercise notebook uses from the lesson module besides exercise(): while it is graded the
+    # kernel gets exactly these, worked out by the grader for the trainee's own book (see ``edition``).
+    module: str = ""  # the lesson's module, e.g. "csm_academy.lessons.nrr_math"
+    handouts: tuple[Handout, ...] = ()
+    constants: Mapping[str, Any] = field(default_factory=dict)
     qids: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -87,3 +105,10 @@ class Lesson:
     def practice(self, book: Book) -> QuestionSet:
         """The teaching notebook's practice questions, bound to ``book``; solutions allowed."""
         return QuestionSet(self.practice_questions, book, graded=False)
+
+    def handouts_for(self, book: Book) -> dict[str, Any]:
+        """Every handout worked out for ``book`` (grader side: this is where the lesson's code runs)."""
+        values: dict[str, Any] = {"book": book}
+        for handout in self.handouts:
+            values[handout.name] = handout.build(*(values[name] for name in handout.given))
+        return values

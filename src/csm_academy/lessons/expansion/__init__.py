@@ -31,7 +31,7 @@ from csm_academy.lessons.expansion.teaching import (
     strategies,
     won_upsells,
 )
-from csm_academy.questions.lesson import Lesson
+from csm_academy.questions.lesson import Handout, Lesson
 
 ASSIGNMENT = "03_expansion_qualification"
 
@@ -41,6 +41,17 @@ LESSON = Lesson(
     questions=QUESTIONS,
     misconceptions=MISCONCEPTIONS,
     practice_questions=PRACTICE,
+    module=__name__,
+    handouts=(
+        Handout("accounts_view", accounts_view),
+        Handout("usage_view", usage_view),
+        Handout("pipeline", pipeline),
+        Handout("qualification_sheet", qualification_sheet),
+        Handout("closed_pipeline", closed_pipeline),
+        Handout("renewals_view", renewals_view),
+        Handout("expansion_ledger", expansion_ledger),
+        Handout("quarter_capacity", quarter_capacity, ("pipeline",)),
+    ),
 )
 exercise = LESSON.exercise
 practice = LESSON.practice

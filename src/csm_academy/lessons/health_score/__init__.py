@@ -31,7 +31,7 @@ from csm_academy.lessons.health_score.reference import (
     lead_time_of,
     outcome_weighted_score,
 )
-from csm_academy.questions.lesson import Lesson
+from csm_academy.questions.lesson import Handout, Lesson
 
 ASSIGNMENT = "02_health_score_calibration"
 
@@ -41,6 +41,13 @@ LESSON = Lesson(
     questions=QUESTIONS,
     misconceptions=MISCONCEPTIONS,
     practice_questions=PRACTICE,
+    module=__name__,
+    handouts=(
+        Handout("scorecard", scorecard),
+        Handout("monthly_scores", monthly_scores),
+        Handout("holdout_signals", holdout_signals),
+    ),
+    constants={"DASHBOARD_WEIGHTS": DASHBOARD_WEIGHTS},
 )
 exercise = LESSON.exercise
 practice = LESSON.practice

@@ -21,7 +21,7 @@ from csm_academy.lessons.nrr_math.reference import (
     segment_masking_churn_of,
 )
 from csm_academy.metrics.retention import BRIDGE_LINES
-from csm_academy.questions.lesson import Lesson
+from csm_academy.questions.lesson import Handout, Lesson
 
 ASSIGNMENT = "01_nrr_math"
 
@@ -31,6 +31,8 @@ LESSON = Lesson(
     questions=QUESTIONS,
     misconceptions=MISCONCEPTIONS,
     practice_questions=PRACTICE,
+    module=__name__,
+    handouts=(Handout("arr_report", arr_report), Handout("smb_mrr", smb_mrr)),
 )
 exercise = LESSON.exercise
 practice = LESSON.practice

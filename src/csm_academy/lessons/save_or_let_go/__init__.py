@@ -32,7 +32,7 @@ from csm_academy.lessons.save_or_let_go.teaching import (
     surprise_churn,
     triaged_renewals,
 )
-from csm_academy.questions.lesson import Lesson
+from csm_academy.questions.lesson import Handout, Lesson
 
 ASSIGNMENT = "04_save_or_let_go"
 
@@ -45,6 +45,15 @@ LESSON = Lesson(
     # The trainee's own book is judged like the hidden ones (against its truth), so it is as big.
     accounts=JUDGEMENT_ACCOUNTS,
     check_with_truth=True,
+    module=__name__,
+    handouts=(
+        Handout("renewals_view", renewals_view),
+        Handout("pipeline", pipeline),
+        Handout("save_desk", save_desk),
+        Handout("claims", claims),
+        Handout("hours_budget", hours_budget, ("save_desk",)),
+        Handout("cancelling_customer", cancelling_customer, ("save_desk", "pipeline")),
+    ),
 )
 exercise = LESSON.exercise
 practice = LESSON.practice
