@@ -63,6 +63,12 @@ import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 findings['mount'] = libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) == 0
 findings['new_namespace'] = libc.unshare(0x10000000) == 0  # CLONE_NEWUSER: a way back to capabilities
+import csm_academy
+package = os.path.dirname(csm_academy.__file__)
+findings['reference_code'] = bool(
+    glob.glob(package + '/**/reference.py', recursive=True) + glob.glob(package + '/metrics/*.py')
+    + glob.glob(package + '/grading/*.py')
+)
 findings['host_files'] = any(os.path.exists(p) for p in ('/etc/shadow', '/etc/passwd', '/root/.bashrc', '/run', '/sys'))
 try:  # refused, or lands in the sandbox's throw-away /tmp when the repository lives under /tmp
     with open(REPO + '/SANDBOX-ESCAPE', 'w') as fh:
@@ -123,18 +129,68 @@ MEMORY_FORKS = (
     "print('MEMORY-FORKS', sum(os.WIFSIGNALED(s) and os.WTERMSIG(s) == signal.SIGKILL for s in ended.values()))\n"
 )
 
+# Reach for the course's own NRR calculation four ways: an import by a built name, the metrics module
+# through sys.modules after a plain import, reading the reference file from disk, and a hook that answers
+# the grader's request itself. Each returns the right NRR wherever the references can be reached
+# (tests/test_grading_edition.py proves it outside the sandbox); inside it they must all come back empty.
+REACH_REFERENCE = (
+    "import glob, importlib, os, sys\n"
+    "def _course_nrr(report):\n"
+    "    for name in ('csm_academy.lessons.nrr_' + 'math.reference', 'csm_academy.metrics.' + 'retention'):\n"
+    "        try:\n"
+    "            module = importlib.import_module(name)\n"
+    "        except ImportError:\n"
+    "            continue\n"
+    "        return getattr(module, 'nrr_of', None) and module.nrr_of(report) or module.nrr(report)\n"
+    "    import csm_academy\n"
+    "    root = os.path.dirname(csm_academy.__file__)\n"
+    "    for path in glob.glob(root + '/metrics/retention.py'):\n"
+    "        scope = {'__name__': 'stolen'}\n"
+    "        exec(open(path).read(), scope)\n"
+    "        return scope['nrr'](report)\n"
+    "    return 0.5\n"
+)
+REFERENCE_HOOK = (
+    REACH_REFERENCE + "import pickle, re\n"
+    "from IPython import get_ipython\n"
+    "from IPython.display import display\n"
+    "def _answer_for_them(info):\n"
+    "    found = re.search(r\"answer_case\\('nrr', 'function', '(\\w+)'\\)\", info.raw_cell or '')\n"
+    "    if found:\n"
+    "        folder = os.environ['CSM_ACADEMY_GRADING_DIR']\n"
+    "        (report,) = pickle.load(open(folder + '/case-' + found.group(1) + '.pkl', 'rb'))\n"
+    "        display({'application/vnd.csm-academy.result+json': {'nonce': found.group(1), 'status': 'ok',"
+    " 'result': {'t': 'num', 'v': float(_course_nrr(report))}}}, raw=True)\n"
+    "get_ipython().events.register('pre_run_cell', _answer_for_them)\n"
+)
+
 HOSTILE = {
     # Each patches the checking machinery in its own kernel, then gives a wrong answer.
     "patch-compare": "import csm_academy.questions.compare as c\nc.Number.same = lambda *a, **k: True\n" + WRONG_NRR,
     "patch-builtins": "import builtins, math\nbuiltins.float = lambda *a: 1.0\nmath.isclose = lambda *a, **k: True\n"
     + WRONG_NRR,
     "patch-grader": "import csm_academy.questions.view as v\nv.grade_hidden = lambda *a, **k: None\n" + WRONG_NRR,
-    "fake-results": (
+    # Results planted before the grader asks: an old-style results file, and a result output with a guessed nonce.
+    "planted-results": (
         "import json, os\n"
+        "from IPython.display import display\n"
         "d = os.environ.get('CSM_ACADEMY_GRADING_DIR', '/nonexistent')\n"
         "open(d + '/results.jsonl', 'a').write(json.dumps({'qid': 'q1_nrr', 'label': 'unseen book 1',"
-        " 'status': 'ok', 'result': {'t': 'num', 'v': 1.0}}) + '\\n')\n" + WRONG_NRR
+        " 'status': 'ok', 'result': {'t': 'num', 'v': 1.0}}) + '\\n')\n"
+        "display({'application/vnd.csm-academy.result+json': {'nonce': '0' * 32, 'status': 'ok',"
+        " 'result': {'t': 'num', 'v': 1.0}}}, raw=True)\n" + WRONG_NRR
     ),
+    # Answers every request itself, under the request's own nonce, before the real harness can.
+    "replaced-harness": (
+        "import sys, types\n"
+        "from IPython.display import display\n"
+        "fake = types.ModuleType('csm_academy.questions.harness')\n"
+        "fake.answer_case = lambda answer, kind, nonce: display({'application/vnd.csm-academy.result+json':"
+        " {'nonce': nonce, 'status': 'ok', 'result': {'t': 'num', 'v': 1.0}}}, raw=True)\n"
+        "sys.modules['csm_academy.questions.harness'] = fake\n" + WRONG_NRR
+    ),
+    "reaches-reference": REACH_REFERENCE + "def nrr(report):\n    return _course_nrr(report)\n",
+    "reference-hook": REFERENCE_HOOK + WRONG_NRR,
     "frame-peek": (
         "import inspect\n"
         "def nrr(report):\n"
@@ -257,6 +313,16 @@ def cohort(tmp_path_factory):
     }
     for name, code in HOSTILE.items():
         sub[name] = nbtools.submission(release, {**ref, "q1_nrr": code})
+    # Swaps its grading folder for a link to a host folder, hoping the grader (root) writes through it.
+    host_target = root / "host-target"
+    host_target.mkdir()
+    swap = (
+        "import os\nd = os.environ['CSM_ACADEMY_GRADING_DIR']\nos.rename(d, d + '-moved')\n"
+        f"os.symlink({str(host_target)!r}, d)\n"
+    )
+    sub["swaps-grading-folder"] = nbtools.submission(
+        release, {**ref, "q7_churn_masked_by_expansion": swap + ref["q7_churn_masked_by_expansion"]}
+    )
     edited = nbtools.submission(release, ref)
     for cell in edited["cells"]:
         if nbtools.nbgrader_meta(cell).get("grade_id") == "q2_grr":
@@ -282,6 +348,7 @@ def cohort(tmp_path_factory):
     unix_path.unlink()
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     rows = {r["trainee"]: r for r in csv.DictReader((course / "reports" / A / "grades.csv").open())}
+    assert list(host_target.iterdir()) == []  # nothing the grader wrote went through the link
     return course, hashes, rows, run, probe
 
 
@@ -311,16 +378,22 @@ def test_tampering_with_the_checking_machinery_does_not_raise_the_score(cohort, 
     assert _total(row) <= TOTAL - POINTS["q1_nrr"]  # patching builtins can only cost the trainee more
 
 
-@pytest.mark.parametrize(("name", "status"), [("infinite-loop", "timed out"), ("ignores-interrupt", "timed out")])
-def test_hanging_kernels_time_out_with_a_clear_status_and_no_zero(cohort, name, status):
+@pytest.mark.parametrize("name", ["infinite-loop", "ignores-interrupt"])
+def test_a_hanging_kernel_times_out_naming_the_task_and_scores_zero_for_it(cohort, name):
     _, _, rows, _, _ = cohort
-    assert rows[name]["status"] == status
-    assert rows[name]["total"] == "" and rows[name]["q1_nrr"] == ""  # never shown as a zero
+    row = rows[name]
+    assert row["status"] == "timed out"
+    assert row["detail"] == "a cell ran longer than 8 s, in Q3 Logo retention (its answer cell)"
+    # What it answered before it hung counts; the task it stopped and every later one score zero.
+    assert float(row["q1_nrr"]) == POINTS["q1_nrr"] and float(row["q3_logo_retention"]) == 0
+    assert _total(row) == POINTS["q1_nrr"] + POINTS["q2_grr"]
 
 
-def test_a_kernel_that_dies_is_reported_and_nothing_after_it_counts(cohort):
+def test_a_kernel_that_dies_is_reported_with_its_task_and_nothing_after_it_counts(cohort):
     course, _, rows, _, _ = cohort
-    assert rows["exits-kernel"]["status"] == "kernel died"
+    row = rows["exits-kernel"]
+    assert row["status"] == "kernel died" and row["detail"].endswith("in Q2 Gross revenue retention (its answer cell)")
+    assert _total(row) == POINTS["q1_nrr"]
     state = json.loads((course / "autograded" / f".csm-academy-{A}.json").read_text())
     questions = {q["qid"]: q for q in state[f"exits-kernel/{NB}"]["questions"]}
     assert questions["q1_nrr"]["points"] == POINTS["q1_nrr"]
@@ -382,11 +455,11 @@ def test_a_fork_bomb_is_capped_and_the_run_goes_on(cohort):
     # Capped: the kernel's own pids group stopped the forks short of the limit (the kernel's threads count too).
     assert 0 < int(forks) < Limits().processes
     assert group.startswith(f"/csm-academy/{SCRATCH_PREFIX}")
-    # While its sleeping children hold every pid the kernel cannot start the thread its next cell needs, so
-    # that question's check does not run; every other question counts, and the kernel's process group,
-    # children included, is killed when the notebook ends.
-    assert row["status"] == "graded"
-    assert float(row["q2_grr"]) == 0 and _total(row) == TOTAL - POINTS["q2_grr"]
+    # While its sleeping children hold every pid, the check cell in the notebook cannot start a thread and
+    # stops with an error; the grader's own requests for the answer need no new process or thread, so the
+    # (right) answer still counts. The kernel's process group, children included, is killed at the end.
+    assert "can't start new thread" in _cell_outputs(course, "fork-bomb", "q2_grr")
+    assert row["status"] == "graded" and _total(row) == TOTAL
     assert _total(rows["reference"]) == TOTAL  # the rest of the cohort was graded normally
     assert not (PIDS_ROOT / group.lstrip("/")).exists()  # its group was removed with its processes
     assert groups_left_behind() == []
@@ -407,7 +480,7 @@ def test_trainee_code_has_no_privilege_and_sees_no_secret_solutions_gradebook_ot
     ("name", "status", "words"),
     [
         ("bad-json", "could not be read", "not valid JSON"),
-        ("missing-cell", "could not be read", "'q3_logo_retention' is missing"),
+        ("missing-cell", "tampered", "cell 'q3_logo_retention' was deleted; the release's cells were put back"),
         ("duplicated-cell", "could not be read", "appears 2 times"),
         ("edited-test-cell", "tampered", "'q2_grr' was edited"),
     ],
@@ -416,6 +489,20 @@ def test_malformed_or_edited_notebooks_get_a_clear_status(cohort, name, status, 
     _, _, rows, _, _ = cohort
     assert rows[name]["status"] == status
     assert words in rows[name]["detail"]
+
+
+def test_a_kernel_that_swaps_its_grading_folder_for_a_link_only_loses_that_answer(cohort):
+    _, _, rows, _, _ = cohort
+    row = rows["swaps-grading-folder"]
+    # The grader wrote Q7's cases through the folder it opened before the kernel started, never through the
+    # link (the fixture checks the linked host folder stayed empty); the kernel then found no case to answer.
+    assert row["status"] == "graded" and float(row["q7_churn_masked_by_expansion"]) == 0
+    assert _total(row) == TOTAL - POINTS["q7_churn_masked_by_expansion"]
+
+
+def test_a_deleted_test_cell_is_put_back_so_its_task_is_graded_all_the_same(cohort):
+    _, _, rows, _, _ = cohort
+    assert _total(rows["missing-cell"]) == TOTAL  # the reference's answer, tested by the instructor's cell
 
 
 def test_edited_test_cells_are_restored_before_grading(cohort):
@@ -443,8 +530,10 @@ def test_feedback_pages_are_in_words_without_hidden_tests(cohort):
     page = (course / "reports" / A / "feedback" / "mis-grr.html").read_text()
     assert "That is NRR, not GRR" in page and "13 of 15 points" in page
     assert "grade_hidden" not in page and "40913" not in page and "Traceback" not in page
-    failed = (course / "reports" / A / "feedback" / "infinite-loop.html").read_text()
-    assert "could not be graded" in failed and "not a score of zero" in failed
+    stopped = (course / "reports" / A / "feedback" / "infinite-loop.html").read_text()
+    assert "Grading stopped early</strong> (timed out)" in stopped and "in Q3 Logo retention" in stopped
+    unreadable = (course / "reports" / A / "feedback" / "bad-json.html").read_text()
+    assert "could not be graded" in unreadable and "not a score of zero" in unreadable
 
 
 def test_cohort_report_shows_the_misconceptions_hit(cohort):

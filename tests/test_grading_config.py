@@ -166,6 +166,11 @@ def test_grade_stops_a_cell_at_the_courses_timeout_without_a_flag(tmp_path):
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     with (course / "reports" / A / "grades.csv").open() as fh:
         row = next(csv.DictReader(fh))
-    assert (row["status"], row["detail"]) == ("timed out", "a cell ran longer than 3 s")
+    # The task it stopped in is named and scores zero; every task after it was never reached.
+    assert (row["status"], row["detail"]) == (
+        "timed out",
+        "a cell ran longer than 3 s, in Q1 Net revenue retention (its answer cell)",
+    )
+    assert float(row["total"]) == 0
     state = json.loads((course / "autograded" / f".csm-academy-{A}.json").read_text())
     assert state[f"sleeper/{NB}"]["status"] == "timed out"

@@ -44,7 +44,8 @@ def _cohort(course: Path) -> dict[str, float | None]:
             nbtools.submission(release, {**ref, "q2_grr": WRONG["grr_includes_expansion"][1]}),
             TOTAL - POINTS["q2_grr"],
         ),
-        "exits-kernel": (nbtools.submission(release, {**ref, "q2_grr": "import os\nos._exit(3)\n"}), None),
+        # Its kernel dies in Q2's answer cell: Q1 counts, the rest score zero (never "no score").
+        "exits-kernel": (nbtools.submission(release, {**ref, "q2_grr": "import os\nos._exit(3)\n"}), POINTS["q1_nrr"]),
         "ref-4": (nbtools.submission(release, ref), TOTAL),
     }
     for name, (nb, _) in subs.items():

@@ -34,8 +34,10 @@ def test_status_values_are_the_words_reports_and_state_files_use():
     assert Status("timed out") is Status.TIMED_OUT and f"{Status.KERNEL_DIED}" == "kernel died"
 
 
-def test_only_graded_and_tampered_submissions_have_scores_to_trust():
-    assert {s for s in Status if s.scored} == {Status.GRADED, Status.TAMPERED}
+def test_only_a_file_that_is_no_notebook_or_a_grader_failure_leaves_no_score():
+    # A submission that stops its own grading keeps a score (zero for the task it stopped): never "no score".
+    assert {s for s in Status if not s.scored} == {Status.UNREADABLE, Status.FAILED}
+    assert {s for s in Status if s.stopped} == {Status.TIMED_OUT, Status.KERNEL_DIED}
 
 
 def test_a_record_survives_the_json_round_trip():

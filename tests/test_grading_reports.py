@@ -17,22 +17,28 @@ QUESTIONS = lesson_for(A).questions
 TOTAL = sum(q.points for q in QUESTIONS)
 
 
-def _results(wrong: dict[str, str] | None = None) -> list[QuestionResult]:
-    """Every question right, except those in ``wrong`` (question id -> misconception)."""
+def _results(wrong: dict[str, str] | None = None, stopped: str = "") -> list[QuestionResult]:
+    """Every question right, except those in ``wrong`` (question id -> misconception) and the one ``stopped``."""
     wrong = wrong or {}
-    return [
-        QuestionResult(
-            q.qid,
-            q.title,
-            Outcome.INCORRECT if q.qid in wrong else Outcome.CORRECT,
-            f"Not quite <{q.qid}>." if q.qid in wrong else "Right.",
-            0.0 if q.qid in wrong else float(q.points),
-            float(q.points),
-            wrong.get(q.qid),
-            True,
+    results = []
+    for q in QUESTIONS:
+        if stopped and q.qid.startswith(stopped):
+            message = "Not graded: the notebook stopped before this question ran."
+            results.append(QuestionResult(q.qid, q.title, Outcome.NOT_ATTEMPTED, message, 0.0, float(q.points)))
+            continue
+        results.append(
+            QuestionResult(
+                q.qid,
+                q.title,
+                Outcome.INCORRECT if q.qid in wrong else Outcome.CORRECT,
+                f"Not quite <{q.qid}>." if q.qid in wrong else "Right.",
+                0.0 if q.qid in wrong else float(q.points),
+                float(q.points),
+                wrong.get(q.qid),
+                True,
+            )
         )
-        for q in QUESTIONS
-    ]
+    return results
 
 
 def _record(trainee: str, status: Status, detail: str = "", questions=()) -> GradeRecord:
@@ -45,8 +51,8 @@ def records() -> list[GradeRecord]:
         _record("eve", Status.TAMPERED, "locked cell 'q2_grr' was edited", _results()),
         _record("ana", Status.GRADED, questions=_results()),
         _record("ben", Status.GRADED, questions=_results({"q2_grr": "grr_includes_expansion"})),
-        # A kernel that hung after answering: its questions were judged, but nothing of it is a score.
-        _record("cid", Status.TIMED_OUT, "a cell ran longer than 8 s", _results()),
+        # A kernel that hung in Q7: what it answered before counts, the task it stopped scores zero.
+        _record("cid", Status.TIMED_OUT, "a cell ran longer than 8 s, in Q7 (its answer cell)", _results(stopped="q7")),
         _record("dee", Status.UNREADABLE, "the file is not valid JSON (line 1: Expecting value)"),
     ]
 
@@ -90,13 +96,19 @@ def test_scored_rows_show_each_question_and_the_total(records, tmp_path):
     assert all(float(r["max_total"]) == TOTAL for r in rows.values())
 
 
-def test_submissions_that_were_not_graded_show_no_scores_never_zeros(records, tmp_path):
+def test_a_submission_that_could_not_be_read_shows_no_scores_never_zeros(records, tmp_path):
     write_reports(records, A, tmp_path)
     rows = _rows(tmp_path)
-    for trainee in ("cid", "dee"):
-        assert rows[trainee]["total"] == ""
-        assert all(rows[trainee][q.qid] == "" for q in QUESTIONS)
+    assert rows["dee"]["total"] == "" and all(rows["dee"][q.qid] == "" for q in QUESTIONS)
     assert rows["dee"]["detail"] == "the file is not valid JSON (line 1: Expecting value)"
+
+
+def test_a_submission_that_stopped_keeps_what_it_earned_and_scores_zero_for_the_stopped_task(records, tmp_path):
+    write_reports(records, A, tmp_path)
+    row = _rows(tmp_path)["cid"]
+    stopped = next(q for q in QUESTIONS if q.qid.startswith("q7"))
+    assert float(row[stopped.qid]) == 0 and float(row["total"]) == TOTAL - stopped.points
+    assert row["status"] == "timed out" and row["detail"].endswith("in Q7 (its answer cell)")
 
 
 def test_the_table_holds_plain_status_words():
@@ -110,10 +122,16 @@ def test_a_feedback_page_gives_points_and_words_escaped(records):
     assert "Not quite &lt;q2_grr&gt;." in page and "<q2_grr>" not in page
 
 
-def test_a_feedback_page_for_a_failure_says_it_is_not_a_zero(records):
-    page = feedback_page(records[3], A)  # cid, timed out
-    assert "could not be graded</strong> (timed out): a cell ran longer than 8 s" in page
+def test_a_feedback_page_for_an_unreadable_file_says_it_is_not_a_zero(records):
+    page = feedback_page(records[4], A)  # dee, could not be read
+    assert "could not be graded</strong> (could not be read): the file is not valid JSON" in page
     assert "this is not a score of zero" in page and "points" not in page
+
+
+def test_a_feedback_page_for_a_stopped_run_says_where_it_stopped(records):
+    page = feedback_page(records[3], A)  # cid, timed out
+    assert "Grading stopped early</strong> (timed out): a cell ran longer than 8 s, in Q7 (its answer cell)" in page
+    assert f"Automatically graded: {TOTAL - 2:g} of {TOTAL:g} points." in page
 
 
 def test_a_tampered_submission_is_told_its_cells_were_put_back(records):
@@ -128,6 +146,6 @@ def test_write_reports_writes_every_page(records, tmp_path):
         f"{t}.html" for t in ["ana", "ben", "cid", "dee", "eve"]
     ]
     cohort = out["cohort"].read_text()
-    assert "5 submissions: 3 graded, 2 not graded." in cohort
-    assert "Not graded (2)" in cohort and "a cell ran longer than 8 s" in cohort
+    assert "5 submissions: 4 scored, 1 not graded." in cohort
+    assert "Needs your attention (3)" in cohort and "a cell ran longer than 8 s, in Q7" in cohort
     assert "grr_includes_expansion" in cohort

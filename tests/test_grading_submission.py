@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -112,24 +113,38 @@ def test_a_changed_cell_id_is_reported(notebooks, tmp_path):
     assert checked.problems == ["cell 'setup' has a changed cell id"]
 
 
-def test_a_missing_cell_makes_the_submission_unreadable(notebooks, tmp_path):
+def _grade_ids(nb) -> list[str]:
+    return [nbtools.nbgrader_meta(c).get("grade_id") for c in nb["cells"] if nbtools.nbgrader_meta(c).get("grade_id")]
+
+
+def test_a_deleted_test_cell_is_put_back_where_it_was_and_reported(notebooks, tmp_path):
     source, release, release_json = notebooks
     submitted = _reference_submission(release_json)
     submitted["cells"] = [
         c for c in submitted["cells"] if nbtools.nbgrader_meta(c).get("grade_id") != "q3_logo_retention"
     ]
-    with pytest.raises(Unreadable, match="cell 'q3_logo_retention' is missing$"):
-        check_and_restore(_write(tmp_path, submitted), source, release)
+    checked = check_and_restore(_write(tmp_path, submitted), source, release)
+    assert checked.problems == ["cell 'q3_logo_retention' was deleted; the release's cells were put back"]
+    assert _grade_ids(checked.notebook) == _grade_ids(release_json)
+    test_cell = next(
+        c for c in checked.notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q3_logo_retention"
+    )
+    assert "grade_hidden" in test_cell.source  # the instructor's hidden test, not the release's stripped cell
 
 
-def test_several_missing_cells_are_counted(notebooks, tmp_path):
+def test_deleted_answer_and_test_cells_come_back_blank_and_counted(notebooks, tmp_path):
     source, release, release_json = notebooks
     submitted = _reference_submission(release_json)
     submitted["cells"] = [
         c for c in submitted["cells"] if not nbtools.nbgrader_meta(c).get("grade_id", "").startswith("q")
     ]
-    with pytest.raises(Unreadable, match=r"is missing \(and \d+ more\)"):
-        check_and_restore(_write(tmp_path, submitted), source, release)
+    checked = check_and_restore(_write(tmp_path, submitted), source, release)
+    assert len(checked.problems) == 1 and re.search(r"was deleted \(and \d+ more\)", checked.problems[0])
+    assert _grade_ids(checked.notebook) == _grade_ids(release_json)
+    answer = next(
+        c for c in checked.notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q1_nrr-answer"
+    )
+    assert "raise NotImplementedError" in answer.source  # the release's blank answer: it scores nothing
 
 
 def test_a_duplicated_cell_makes_the_submission_unreadable(notebooks, tmp_path):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import pickle
+import secrets
 import shutil
 import signal
 import subprocess
@@ -19,7 +22,9 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from csm_academy.book.book import Book
-from csm_academy.grading.bounded_client import BoundedNotebookClient
+from csm_academy.book.generate import generate_book
+from csm_academy.grading.bounded_client import Ask, GradingClient
+from csm_academy.grading.hidden_cases import Draw
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.records import GradeRecord, Job, QuestionResult, Status
 from csm_academy.grading.sandbox import (
@@ -32,9 +37,11 @@ from csm_academy.grading.sandbox import (
 )
 from csm_academy.grading.seeds import trainee_seed
 from csm_academy.grading.submission import Unreadable, check_and_restore, sha256_of
+from csm_academy.grading.trainee_runtime import trainee_runtime
 from csm_academy.grading.worker_cache import GradingCache
 from csm_academy.lessons.registry import lesson_for
 from csm_academy.questions import wire
+from csm_academy.questions.edition import EDITION_FILE, edition_of
 from csm_academy.questions.feedback import Feedback, Outcome
 from csm_academy.questions.lesson import SEED_ENV
 from csm_academy.questions.question import Attempt, Question
@@ -50,6 +57,9 @@ class Settings:
     cell_timeout: int | None = 30  # None: no limit per cell (the notebook limit still holds)
     notebook_timeout: int = 180
     limits: Limits = field(default_factory=Limits)
+    # Drawn once per run: with the secret and the trainee it picks each submission's unseen books, so a
+    # second run of the same submission is judged on books no earlier run showed.
+    run_id: str = field(default_factory=lambda: secrets.token_hex(16))
 
 
 @dataclass
@@ -65,6 +75,7 @@ class Prepared:
     problems: list[str] = field(default_factory=list)
     cases: dict[str, tuple[tuple[str, Book], ...]] = field(default_factory=dict)
     km: Any = None
+    grading_fd: int | None = None  # the scratch's grading folder, opened before the kernel could touch it
     failure: tuple[Status, str] | None = None  # set when the submission cannot be run at all
 
 
@@ -82,19 +93,26 @@ def prepare(settings: Settings, job: Job, cache: GradingCache) -> Prepared:
         return prep
     prep.notebook, prep.sha256, prep.problems = checked.notebook, checked.sha256, checked.problems
     visible_seed = trainee_seed(settings.secret, job.trainee, job.assignment)
-    cases = cache.cases(job.assignment, job.notebook)
-    prep.cases = cases.books
+    draw = Draw(settings.secret, job.trainee, job.assignment, settings.run_id)
+    prep.cases = cache.cases(job.assignment, job.notebook, draw).books
     # The owner's pid in the name lets a later sweep find kernels whose worker was killed (see sandbox.py).
     prep.scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     grading = prep.scratch / "grading"
     grading.mkdir()
-    (grading / wire.CASES_FILE).write_bytes(cases.kernel_inputs)
+    # The lesson as the kernel will see it: the handouts of the trainee's own book, worked out here, where
+    # the lesson's code is; the sandbox holds no reference code (trainee_runtime.py). Cases come later.
+    lesson = lesson_for(job.assignment)
+    own = generate_book(visible_seed, lesson.accounts)
+    edition = edition_of(lesson, own if lesson.check_with_truth else own.observable())
+    (grading / EDITION_FILE).write_bytes(pickle.dumps(edition, protocol=pickle.HIGHEST_PROTOCOL))
+    prep.grading_fd = os.open(grading, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     spec = SandboxSpec(
         scratch=prep.scratch,
         hide=settings.layout.hidden_from_trainees(),
         env={SEED_ENV: str(visible_seed), wire.ENV_DIR: str(grading)},
         limits=settings.limits,
         use_bwrap=settings.sandbox,
+        package_view=trainee_runtime() if settings.sandbox else None,
     )
     prep.km = kernel_manager(spec)
     log = (prep.scratch / "kernel.log").open("wb")  # the kernel's own chatter stays out of the grader's output
@@ -118,8 +136,10 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
         status, detail = prep.failure or (Status.FAILED, "the submission was never prepared")
         return GradeRecord.of(job, status, detail, sha256=prep.sha256, seconds=time.perf_counter() - prep.started)
     status, detail = (Status.TAMPERED, "; ".join(prep.problems)) if prep.problems else (Status.GRADED, "")
-    client = BoundedNotebookClient(
+    client = GradingClient(
         prep.notebook,
+        asks=_asks(prep),
+        grading_fd=prep.grading_fd,
         km=prep.km,
         timeout=settings.cell_timeout,
         interrupt_on_timeout=False,
@@ -145,17 +165,16 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
     finally:
         watchdog.cancel()
         stop_kernel(prep.km)
-    try:
-        results = wire.read_results(prep.scratch / "grading")
-    except ValueError as exc:
-        results, status, detail = {}, Status.FAILED, str(exc)
+    results = client.results
     crashed = status in (Status.TIMED_OUT, Status.KERNEL_DIED)
+    if crashed:
+        detail += _during(client.task, job.assignment)
     questions = [
         QuestionResult.from_feedback(_judge(prep.cache, q, prep.cases[q.qid], results, crashed))
         for q in lesson_for(job.assignment).questions
     ]
     executed = nbformat.writes(prep.notebook)
-    shutil.rmtree(prep.scratch, ignore_errors=True)
+    _remove_scratch(prep)
     return GradeRecord.of(
         job,
         status,
@@ -167,10 +186,53 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
     )
 
 
+def _asks(prep: Prepared) -> dict[int, list[Ask]]:
+    """Per cell index, the hidden cases to ask for once that cell (the question's test cell) has run."""
+    lesson = lesson_for(prep.job.assignment)
+    index = {
+        cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"): i for i, cell in enumerate(prep.notebook.cells)
+    }
+    asks: dict[int, list[Ask]] = {}
+    for question in lesson.questions:
+        if question.qid not in index:
+            continue  # the submission checks already refused a notebook without it
+        asks[index[question.qid]] = [
+            Ask(question.qid, label, question.answer, question.kind, functools.partial(_inputs, question, book))
+            for label, book in prep.cases[question.qid]
+        ]
+    return asks
+
+
+def _inputs(question: Question, book: Book) -> tuple:
+    return question.inputs(book.observable())
+
+
+def _during(task: str, assignment: str) -> str:
+    """Which task was running when grading stopped, in words for the instructor."""
+    if not task:
+        return ""
+    qid = task.removesuffix("-answer")
+    try:
+        question = lesson_for(assignment).question(qid)
+    except KeyError:
+        return f", in cell {task!r}"
+    part = "its answer cell" if task.endswith("-answer") else "its check on unseen books"
+    return f", in {question.title} ({part})"
+
+
 def discard(prep: Prepared) -> None:
     """Give up on a prepared submission: stop its kernel and remove its scratch folder."""
     with contextlib.suppress(Exception):  # a kernel that is already gone
         stop_kernel(prep.km)
+    _remove_scratch(prep)
+
+
+def _remove_scratch(prep: Prepared) -> None:
+    """Close the grading folder and remove the scratch folder (rmtree follows no link the kernel left)."""
+    if prep.grading_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(prep.grading_fd)
+        prep.grading_fd = None
     if prep.scratch is not None:
         shutil.rmtree(prep.scratch, ignore_errors=True)
 
@@ -204,16 +266,20 @@ def _judge(
     for label, book in books:
         record = results.get((q.qid, label))
         if record is None:
-            why = "the notebook stopped before this question ran" if crashed else "this question's check did not run"
+            if (q.qid, label) in results:  # asked, and the kernel sent back nothing under that request's nonce
+                why = f"your notebook gave no answer when asked for {label}"
+            elif crashed:
+                why = "the notebook stopped before this question ran"
+            else:
+                why = "this question's check did not run"
             return Feedback(q.qid, q.title, Outcome.NOT_ATTEMPTED, f"Not graded: {why}.", 0.0, q.points, None, True)
         attempt = Attempt(
             str(record.get("status", "")),
             wire.decode(record.get("result")) if record.get("status") == "ok" else None,
             str(record.get("detail", ""))[:300],
         )
-        hidden = label != "your book"
-        expected = cache.expected(q, book)  # books are shared by every submission this process grades
-        feedback = q.judge(attempt, book, hidden=hidden, label=label if hidden else "", expected=expected)
+        expected = cache.expected(q, book)  # computed once per book: drawing the cases already needed it
+        feedback = q.judge(attempt, book, hidden=True, label=label, expected=expected)
         if feedback.outcome is not Outcome.CORRECT:
             return feedback
     assert feedback is not None

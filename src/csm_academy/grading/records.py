@@ -27,8 +27,18 @@ class Status(StrEnum):
 
     @property
     def scored(self) -> bool:
-        """Whether the scores of a submission that ended this way can be trusted (and are written)."""
-        return self in (Status.GRADED, Status.TAMPERED)
+        """Whether a submission that ended this way has scores (written to the gradebook).
+
+        A submission that stops its own grading (it hangs, or kills its kernel) keeps what it earned
+        before it stopped and scores zero for the tasks it stopped: never "no score" instead of a low one.
+        Only a file that is no notebook, or a failure of the grader itself, leaves no score.
+        """
+        return self in (Status.GRADED, Status.TAMPERED, Status.TIMED_OUT, Status.KERNEL_DIED)
+
+    @property
+    def stopped(self) -> bool:
+        """Whether grading stopped before the end of the notebook (the detail names the task)."""
+        return self in (Status.TIMED_OUT, Status.KERNEL_DIED)
 
 
 class RecordError(ValueError):
@@ -165,7 +175,7 @@ class GradeRecord:
 
     @property
     def points(self) -> float | None:
-        """Points scored, or None when the submission could not be graded (never a zero)."""
+        """Points scored, or None when the submission could not be graded at all (never a zero)."""
         return sum(q.points for q in self.questions) if self.scored else None
 
     @property

@@ -19,14 +19,15 @@ _SCORED = [s.value for s in Status if s.scored]  # the status column of the grad
 
 
 def grades_table(records: Sequence[GradeRecord], assignment: str) -> pd.DataFrame:
-    """One row per trainee: status, each question's points, total; failures show no scores, never zeros."""
+    """One row per trainee: status, each question's points, total; unscored runs show no scores, never zeros."""
     questions = lesson_for(assignment).questions
     rows = []
     for r in sorted(records, key=lambda r: (r.trainee, r.notebook)):
         by_q = {q.qid: q for q in r.questions}
         row = {"trainee": r.trainee, "assignment": assignment, "status": r.status.value, "detail": r.detail}
         for q in questions:
-            row[q.qid] = by_q[q.qid].points if r.scored and q.qid in by_q else None
+            # A scored run that never judged a question (it stopped first) scores zero for it.
+            row[q.qid] = (by_q[q.qid].points if q.qid in by_q else 0.0) if r.scored else None
         row["total"] = sum(row[q.qid] for q in questions) if r.scored else None
         row["max_total"] = sum(q.points for q in questions)
         row["misconceptions"] = ";".join(r.misconceptions)
@@ -51,9 +52,14 @@ def feedback_page(record: GradeRecord, assignment: str) -> str:
         parts.append(
             f"<p><strong>Automatically graded: {record.points:g} of {record.max_points:g} points.</strong></p>"
         )
+        if record.status.stopped:
+            parts.append(
+                f"<p><strong>Grading stopped early</strong> ({html.escape(record.status.value)}): "
+                f"{html.escape(record.detail)}. The tasks it did not reach score zero.</p>"
+            )
         if record.status is Status.TAMPERED:
             parts.append(
-                "<p>Some locked cells had been changed; they were put back as released before grading "
+                "<p>Some locked cells had been changed or deleted; they were put back as released before grading "
                 f"({html.escape(record.detail)}).</p>"
             )
         for q in record.questions:
@@ -111,25 +117,27 @@ def cohort_page(table: pd.DataFrame, records: Sequence[GradeRecord], assignment:
     """The instructor's cohort report (self-contained HTML with plotly charts)."""
     figs = cohort_figures(table, records, assignment)
     body = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%") for i, fig in enumerate(figs)]
-    graded = int(table["status"].isin(_SCORED).sum())
-    not_graded = table[~table["status"].isin(_SCORED)]
+    scored = int(table["status"].isin(_SCORED).sum())
+    # Everything but a clean run: stopped early, cells put back, or no score at all, with why and where.
+    attention = table[table["status"] != Status.GRADED.value]
     rows = "".join(
-        f"<tr><td>{html.escape(r.trainee)}</td><td>{html.escape(r.status)}</td><td>{html.escape(str(r.detail))}</td></tr>"
-        for r in not_graded.itertuples()
+        f"<tr><td>{html.escape(r.trainee)}</td><td>{html.escape(r.status)}</td><td>{html.escape(str(r.detail))}</td>"
+        f"<td>{'' if pd.isna(r.total) else f'{r.total:g}'}</td></tr>"
+        for r in attention.itertuples()
     )
-    attention = (
-        f"<h2>Not graded ({len(not_graded)})</h2><table border='1' cellpadding='4'>"
-        f"<tr><th>trainee</th><th>status</th><th>why</th></tr>{rows}</table>"
-        if len(not_graded)
+    attention_table = (
+        f"<h2>Needs your attention ({len(attention)})</h2><table border='1' cellpadding='4'>"
+        f"<tr><th>trainee</th><th>status</th><th>why</th><th>score</th></tr>{rows}</table>"
+        if len(attention)
         else ""
     )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Cohort report: {html.escape(assignment)}</title>"
         "</head><body style='font-family:sans-serif;max-width:1000px;margin:2em auto'>"
         f"<h1>Cohort report: {html.escape(assignment)}</h1>"
-        f"<p>{len(table)} submissions: {graded} graded, {len(not_graded)} not graded.</p>"
+        f"<p>{len(table)} submissions: {scored} scored, {len(table) - scored} not graded.</p>"
         + "".join(body)
-        + attention
+        + attention_table
         + "</body></html>"
     )
 

@@ -9,7 +9,6 @@ kernel in its own network namespace cannot use TCP to the outside.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
 import signal
@@ -22,16 +21,13 @@ from pathlib import Path
 
 from jupyter_client import AsyncKernelManager
 
+from csm_academy.grading.trainee_runtime import package_dir
+
 WARM_IMPORTS = (
     "import importlib as _il\n"
-    "for _m in ('numpy', 'pandas', 'csm_academy.lessons.registry', 'csm_academy.questions.wire'):\n"
+    "for _m in ('numpy', 'pandas', 'csm_academy.questions.edition', 'csm_academy.questions.harness'):\n"
     "    _il.import_module(_m)\n"
-    "import csm_academy.lessons.registry as _r\n"
-    "try:\n"
-    "    _r.lesson_for('__warm__')\n"
-    "except KeyError:\n"
-    "    pass\n"
-    "del _il, _m, _r\n"
+    "del _il, _m\n"
 )
 
 
@@ -54,6 +50,7 @@ class SandboxSpec:
     env: dict[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     use_bwrap: bool = True
+    package_view: Path | None = None  # shown in place of the installed package (see trainee_runtime.py)
 
 
 def bwrap_problem() -> str | None:
@@ -159,10 +156,10 @@ def limits_in_force(limits: Limits) -> str:
 SCRATCH_PREFIX = "csm-grade-"  # then the pid of the process that started the kernel, then a random part
 
 
-def owner_gone(name: str) -> bool:
-    """Whether the process that started the kernel named ``name`` (``csm-grade-<pid>-...``) has died."""
+def owner_gone(name: str, prefix: str = SCRATCH_PREFIX) -> bool:
+    """Whether the process that made ``name`` (``<prefix><pid>-...``, a kernel's by default) has died."""
     try:
-        pid = int(name[len(SCRATCH_PREFIX) :].split("-", 1)[0])
+        pid = int(name[len(prefix) :].split("-", 1)[0])
     except ValueError:
         return False  # not named by this version: leave it alone
     try:
@@ -229,6 +226,8 @@ def wrapper(spec: SandboxSpec) -> list[str]:
     for hidden in spec.hide:
         if hidden.is_dir() and any(hidden == v or v in hidden.parents for v in visible):
             cmd += ["--tmpfs", str(hidden)]
+    if spec.package_view is not None:  # over the real package, wherever it is installed: no reference code
+        cmd += ["--ro-bind", str(spec.package_view), str(package_dir())]
     cmd += ["--bind", str(spec.scratch), str(spec.scratch), "--chdir", str(spec.scratch / "work")]
     cmd += ["--unsetenv", "JPY_PARENT_PID"]  # else ipykernel exits: its parent is in another pid namespace
     return enter + cmd + ["--"] + limits
@@ -281,12 +280,11 @@ def _system_view() -> list[str]:
 
 def _runtime_paths() -> list[Path]:
     """What a kernel needs to start: this Python, its environment, and the installed course package."""
-    package = importlib.util.find_spec("csm_academy")  # located, not imported: grading sits below the package root
     paths = {
         Path(sys.prefix).resolve(),
         Path(sys.base_prefix).resolve(),
         Path(sys.executable).resolve().parent,
-        Path(package.origin).resolve().parents[1],
+        package_dir().parent,
     }
     out: list[Path] = []
     for path in sorted(paths, key=lambda p: len(p.parts)):
