@@ -68,7 +68,7 @@ def grade(
         problem = bwrap_problem()
         if problem:
             raise CsmAcademyError(
-                f"cannot sandbox trainee code: {problem}. Install bubblewrap, or pass --no-sandbox "
+                f"cannot sandbox trainee code: {problem}. Fix that, or pass --no-sandbox "
                 "--trusted-submissions to grade WITHOUT isolation (trainee code then runs with your rights)."
             )
     ensure_released(layout, assignment)

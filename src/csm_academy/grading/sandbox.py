@@ -9,7 +9,9 @@ kernel in its own network namespace cannot use TCP to the outside.
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
+import pwd
 import shutil
 import signal
 import subprocess
@@ -38,7 +40,7 @@ class Limits:
     memory_bytes: int = 3 * 2**30
     open_files: int = 256
     cpu_seconds: int = 600
-    processes: int = 128  # enforced through the pids cgroup where the machine lets us write it
+    processes: int = 128  # by the pids cgroup, else RLIMIT_NPROC in the sandbox's user namespace (see ProcessCap)
 
 
 @dataclass
@@ -70,7 +72,38 @@ def bwrap_problem() -> str | None:
     if run.returncode != 0:
         reason = (run.stderr.strip().splitlines() or ["unknown error"])[-1]
         return f"bubblewrap cannot create namespaces here ({reason}); some container profiles block user namespaces"
+    if process_cap(PIDS_ROOT in usable_limit_roots()) is ProcessCap.DEDICATED_UID:
+        return _dedicated_uid_problem()
     return None
+
+
+def _dedicated_uid_problem() -> str | None:
+    """None if a kernel started as DEDICATED_ID reaches this Python, the course package and a scratch folder.
+
+    Root reads anything, the dedicated uid only what others may: a virtual environment under /root, or a
+    TMPDIR only root may enter, is out of its reach, and every kernel would die at start with no word why.
+    """
+    with contextlib.suppress(KeyError):
+        account = pwd.getpwuid(DEDICATED_ID).pw_name
+        return f"uid {DEDICATED_ID}, which kernels run as when no pids cgroup is writable, is the account {account}'s"
+    found = "import importlib.util, sys; sys.exit(importlib.util.find_spec('csm_academy') is None)"
+    binds = [arg for path in _runtime_paths() for arg in ("--ro-bind", str(path), str(path))]
+    with tempfile.TemporaryDirectory(prefix="csm-probe-") as scratch:
+        hand_over(Path(scratch), DEDICATED_ID)
+        binds += ["--bind", scratch, scratch]
+        command = [*_as_dedicated_uid(), "bwrap", *_isolation(), *_system_view(), *binds, sys.executable, "-c", found]
+        try:
+            run = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"a kernel could not start as uid {DEDICATED_ID} ({exc})"
+    if run.returncode == 0:
+        return None
+    reason = (run.stderr.strip().splitlines() or ["csm_academy not found"])[-1]
+    return (
+        f"with no writable pids cgroup, kernels run as uid {DEDICATED_ID}, which cannot reach what a kernel "
+        f"needs ({reason}); let others read this Python environment and the temporary folder, and pass "
+        "through their parent folders (chmod o+rx)"
+    )
 
 
 def prepare_scratch(spec: SandboxSpec) -> None:
@@ -85,6 +118,52 @@ PIDS_ROOT = Path("/sys/fs/cgroup/pids")
 MEMORY_ROOT = Path("/sys/fs/cgroup/memory")
 LIMIT_ROOTS = (PIDS_ROOT, MEMORY_ROOT)  # the cgroup controllers that bound a submission as a whole
 GROUP_PARENT = "csm-academy"  # every kernel's cgroups sit under this folder of each controller
+#: Set (to anything) to grade as on a machine with no writable cgroup: how the fallbacks are tested as root.
+NO_CGROUPS_ENV = "CSM_ACADEMY_NO_CGROUPS"
+#: The host uid and gid a root grader runs kernels as when no pids cgroup can hold them. Root's processes
+#: are exempt from RLIMIT_NPROC, a plain uid's are not. Not "nobody" (65534): daemons and NFS squashing
+#: share that uid, and a host process with the kernel's uid may enter its namespaces or write its scratch
+#: folder. 65520-65533 is left unused by Debian and systemd (dynamic users stop at 65519), and a uid below
+#: 65536 exists even in a container that maps only 65536 uids. grade refuses to start if an account has it.
+DEDICATED_ID = 65533
+
+
+class ProcessCap(enum.Enum):
+    """What holds the number of processes of one submission."""
+
+    PIDS_CGROUP = enum.auto()
+    NPROC = enum.auto()  # RLIMIT_NPROC in the sandbox's user namespace: a non-root grader
+    DEDICATED_UID = enum.auto()  # RLIMIT_NPROC, the kernel run as DEDICATED_ID: root's processes are exempt
+    NONE = enum.auto()
+
+
+def usable_limit_roots() -> tuple[Path, ...]:
+    """The cgroup controllers this grader can use, none if NO_CGROUPS_ENV is set.
+
+    Those where it may write our folder: the controller's root, or a GROUP_PARENT made and delegated to
+    the instructor beforehand by an administrator.
+    """
+    if os.environ.get(NO_CGROUPS_ENV):
+        return ()
+    made = {root: root / GROUP_PARENT for root in LIMIT_ROOTS}
+    return tuple(root for root, own in made.items() if os.access(own if own.is_dir() else root, os.W_OK))
+
+
+def process_cap(pids_cgroup: bool, use_bwrap: bool = True) -> ProcessCap:
+    """Which mechanism caps a kernel's processes, given whether it got a pids cgroup.
+
+    Since Linux 5.14 RLIMIT_NPROC counts the processes of a uid in each user namespace, so inside bwrap's
+    namespace it bounds one sandbox, not every process of the grader's uid; but never for processes whose
+    host uid is root, hence a root grader first drops to DEDICATED_ID. Without bwrap there is no namespace
+    of the kernel's own, and the limit would count all of the grader's processes: no cap then.
+    """
+    if pids_cgroup:
+        return ProcessCap.PIDS_CGROUP
+    if not use_bwrap:
+        return ProcessCap.NONE
+    if os.geteuid() != 0:
+        return ProcessCap.NPROC
+    return ProcessCap.DEDICATED_UID if shutil.which("setpriv") else ProcessCap.NONE
 
 
 def _limit_files(limits: Limits) -> dict[Path, dict[str, int]]:
@@ -102,7 +181,10 @@ def _limit_files(limits: Limits) -> dict[Path, dict[str, int]]:
 def limit_groups(name: str, limits: Limits) -> list[Path]:
     """The cgroups capping one kernel's processes and memory, made where the machine lets us write them."""
     made = []
+    usable = usable_limit_roots()
     for root, files in _limit_files(limits).items():
+        if root not in usable:
+            continue
         group = root / GROUP_PARENT / name
         try:
             group.mkdir(parents=True, exist_ok=True)
@@ -136,17 +218,20 @@ def release_limit_groups(name: str, attempts: int = 40) -> None:
 
 def limits_in_force(limits: Limits) -> str:
     """What holds a submission on this machine, in one line (``grade`` prints it)."""
-    writable = {root: os.access(root, os.W_OK) for root in LIMIT_ROOTS}
+    usable = usable_limit_roots()
     memory = (
         f"{limits.memory_bytes / 2**30:g} GiB of memory for all its processes together (memory cgroup)"
-        if writable[MEMORY_ROOT]
+        if MEMORY_ROOT in usable
         else f"{limits.memory_bytes / 2**30:g} GiB of address space per process (no writable memory cgroup here)"
     )
-    processes = (
-        f"{limits.processes} processes (pids cgroup)"
-        if writable[PIDS_ROOT]
-        else "no process cap (no writable pids cgroup here)"
-    )
+    processes = {
+        ProcessCap.PIDS_CGROUP: f"{limits.processes} processes (pids cgroup)",
+        ProcessCap.NPROC: f"{limits.processes} processes (RLIMIT_NPROC, counted in the sandbox's own user "
+        "namespace: no writable pids cgroup, non-root grader)",
+        ProcessCap.DEDICATED_UID: f"{limits.processes} processes (RLIMIT_NPROC, kernels run as the dedicated "
+        f"uid {DEDICATED_ID}: no writable pids cgroup, root grader)",
+        ProcessCap.NONE: "no process cap (no writable pids cgroup, and no setpriv to leave root)",
+    }[process_cap(PIDS_ROOT in usable)]
     return (
         f"limits per submission: {memory}; {processes}; {limits.cpu_seconds} s of CPU and "
         f"{limits.open_files} open files per process"
@@ -202,8 +287,13 @@ def _kill_group_members(group: Path) -> None:
 
 
 def wrapper(spec: SandboxSpec) -> list[str]:
-    """The command prefix that puts a kernel in its sandbox with its limits."""
+    """The command prefix that puts a kernel in its sandbox with its limits.
+
+    Call it once the scratch folder holds everything the kernel reads (its connection file included): when
+    the kernel is to run as DEDICATED_ID, the folder is handed to that uid here.
+    """
     groups = limit_groups(spec.scratch.name, spec.limits)
+    cap = process_cap(any(group.parents[1] == PIDS_ROOT for group in groups), spec.use_bwrap)
     # Join the cgroups first, so bwrap, the kernel and anything it starts are all counted.
     joins = " && ".join(f'echo $$ > "${i}/cgroup.procs"' for i in range(1, len(groups) + 1))
     enter = ["sh", "-c", f'{joins} && shift {len(groups)} && exec "$@"', "join", *map(str, groups)] if groups else []
@@ -214,10 +304,18 @@ def wrapper(spec: SandboxSpec) -> list[str]:
         f"--cpu={spec.limits.cpu_seconds}",
         "--",
     ]
+    if cap in (ProcessCap.NPROC, ProcessCap.DEDICATED_UID):
+        # Set inside bwrap, never before it: a user namespace takes its creator's RLIMIT_NPROC as the cap on
+        # all processes of the host uid, so set outside it would also count the grader's other processes.
+        limits.insert(-1, f"--nproc={spec.limits.processes}")
     if not spec.use_bwrap:
         return enter + limits
+    start_as: list[str] = []
+    if cap is ProcessCap.DEDICATED_UID:
+        hand_over(spec.scratch, DEDICATED_ID)
+        start_as = _as_dedicated_uid()
     # A fresh /tmp first: the runtime (a CI clone's virtual environment, say) may itself live under /tmp.
-    cmd = ["bwrap", *_isolation(), *_system_view(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    cmd = [*start_as, "bwrap", *_isolation(), *_system_view(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     visible = _runtime_paths()
     for needed in visible:
         cmd += ["--ro-bind", str(needed), str(needed)]
@@ -235,6 +333,22 @@ def wrapper(spec: SandboxSpec) -> list[str]:
 
 #: The kernel's uid and gid inside its own user namespace ("nobody"): never root, whoever grades.
 SANDBOX_ID = 65534
+
+
+def _as_dedicated_uid() -> list[str]:
+    """The command prefix that leaves root for DEDICATED_ID, with no supplementary groups (root's included)."""
+    return ["setpriv", f"--reuid={DEDICATED_ID}", f"--regid={DEDICATED_ID}", "--clear-groups", "--"]
+
+
+def hand_over(scratch: Path, uid: int) -> None:
+    """Give the scratch folder to the uid the kernel runs as: the only place it writes, and its ipc sockets.
+
+    Called before the kernel starts, so nothing in the folder is the trainee's yet (links are not followed
+    all the same). The rest of the machine the kernel sees stays read-only, and the course stays hidden.
+    """
+    for folder, dirs, files in os.walk(scratch):
+        for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
+            os.chown(name, uid, uid, follow_symlinks=False)
 
 
 def _isolation() -> list[str]:
