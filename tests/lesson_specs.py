@@ -58,6 +58,9 @@ class LessonSpec:
     #: Trainees whose answer is right only on their own book, by submission name.
     own_book: Mapping[str, OwnBookAnswer] = field(default_factory=lambda: MappingProxyType({}))
     release_hides: tuple[str, ...] = ()  # more text the release must not contain
+    #: Mistakes that read the trainee's own book (its outcomes, say) and so can only be named there: on
+    #: unseen books their answer has no value per account, and the grader says that instead.
+    named_on_own_book_only: frozenset[str] = frozenset()
 
     @property
     def assignment(self) -> str:
@@ -125,6 +128,7 @@ HEALTH_SCORE = LessonSpec(
         {"fitted-on-visible": OwnBookAnswer("q7_holdout_score", tests.answers.health_score.VISIBLE_OUTCOME_BUMP)}
     ),
     release_hides=("my_weights",),  # the reference weights of the open question stay hidden
+    named_on_own_book_only=frozenset({"score_uses_renewal_result"}),
 )
 
 EXPANSION = LessonSpec(

@@ -18,7 +18,14 @@ from csm_academy.grading.sandbox import PIDS_ROOT, SCRATCH_PREFIX
 from csm_academy.lessons import nrr_math
 from tests import nbtools
 from tests.answers.nrr_math import WRONG
-from tests.test_grading_cohort import _build_course, _env_without_venv, _grade, _submit, groups_left_behind
+from tests.test_grading_cohort import (
+    _build_course,
+    _cell_outputs,
+    _env_without_venv,
+    _grade,
+    _submit,
+    groups_left_behind,
+)
 
 pytestmark = pytest.mark.slow
 A = "01_nrr_math"
@@ -30,8 +37,29 @@ CLI = str(BIN / "csm-academy")
 KILLS_ITS_WORKER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"  # unsandboxed: the parent is the worker
 
 
-def _cohort(course: Path) -> dict[str, float | None]:
-    """Eight submissions and the total each must get (None: no score, e.g. a kernel that died)."""
+# Dials the scheduler (its address is handed in; the local cluster's is unknown, so a closed port there) and,
+# if it got through, patches the judge on every worker to give full marks; then answers NRR wrongly.
+PATCH_THE_WORKERS = """
+def _full_marks(*args, **kwargs):
+    import csm_academy.grading.execute as execute
+    from csm_academy.questions.feedback import Feedback, Outcome
+    execute._judge = lambda cache, q, *rest: Feedback(q.qid, q.title, Outcome.CORRECT, 'ok', q.points, q.points)
+try:
+    from distributed import Client
+    with Client(SCHEDULER, timeout=3) as client:
+        client.run(_full_marks)
+        print('REACHED THE SCHEDULER')
+except Exception as exc:
+    print('NO SCHEDULER', type(exc).__name__)
+def nrr(report):
+    return 0.5
+"""
+
+
+def _cohort(course: Path, scheduler: str = "tcp://127.0.0.1:9") -> dict[str, float | None]:
+    """Twelve submissions, four of them hostile, and the total each must get (None: no score)."""
+    from tests.test_grading_cohort import HOSTILE, REFERENCE_HOOK, WRONG_NRR
+
     release = nbtools.load(course / "release" / A / NB)
     ref = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / A / NB))
     subs = {
@@ -47,6 +75,18 @@ def _cohort(course: Path) -> dict[str, float | None]:
         # Its kernel dies in Q2's answer cell: Q1 counts, the rest score zero (never "no score").
         "exits-kernel": (nbtools.submission(release, {**ref, "q2_grr": "import os\nos._exit(3)\n"}), POINTS["q1_nrr"]),
         "ref-4": (nbtools.submission(release, ref), TOTAL),
+        # Hostile: each gains nothing over the same wrong NRR without its trick, on any cluster.
+        "reference-hook": (
+            nbtools.submission(release, {**ref, "q1_nrr": REFERENCE_HOOK + WRONG_NRR}),
+            TOTAL - POINTS["q1_nrr"],
+        ),
+        # Its fake harness answers every later request too, wrongly: it only costs itself.
+        "replaced-harness": (nbtools.submission(release, {**ref, "q1_nrr": HOSTILE["replaced-harness"]}), 0.0),
+        "patches-workers": (
+            nbtools.submission(release, {**ref, "q1_nrr": f"SCHEDULER = {scheduler!r}\n" + PATCH_THE_WORKERS}),
+            TOTAL - POINTS["q1_nrr"],
+        ),
+        "ref-5": (nbtools.submission(release, ref), TOTAL),  # graded after the attempts: still judged honestly
     }
     for name, (nb, _) in subs.items():
         _submit(course, name, nb)
@@ -157,7 +197,7 @@ def test_a_scheduler_and_two_workers_with_one_killed_mid_run_grade_each_submissi
     _, expected, _ = local_run
     (tmp_path / "remote").mkdir()
     course = _build_course(tmp_path / "remote")
-    assert _cohort(course) == expected
+    assert _cohort(course, dask_cluster.address) == expected
     dask_cluster.add_worker("w1")
     dask_cluster.add_worker("w2")
     client = dask_cluster.client(2)
@@ -192,6 +232,9 @@ def test_a_scheduler_and_two_workers_with_one_killed_mid_run_grade_each_submissi
     finally:
         client.close()
     assert f"graded {len(expected)} submissions" in out  # each submission counted once, none lost
+    # The kernel that dialled this real scheduler to patch every worker's judge never reached it.
+    probe = _cell_outputs(course, "patches-workers", "q1_nrr-answer")
+    assert "NO SCHEDULER" in probe and "REACHED THE SCHEDULER" not in probe
     assert _totals(course) == expected
     assert _gradebook_scores(course) == {t: v for t, v in expected.items() if v is not None}
     assert len(json.loads(state.read_text())) == len(expected)

@@ -1,11 +1,20 @@
-"""Every lesson through real nbgrader: generate, validate both ways, autograde a cohort, written answers, feedback.
+"""Every lesson through real nbgrader and through `csm-academy grade`: generate, validate, grade cohorts, feedback.
 
-One module for all lessons: what differs between them lives in ``tests/lesson_specs.py``. Each lesson's
-course folder is released once and its cohort autograded once, on first use, for the whole module.
+One module for all lessons: what differs between them lives in ``tests/lesson_specs.py``. Each lesson has
+two course folders, each released and graded once on first use: plain `nbgrader autograde` grades the
+reference, the untouched release, the tricks, the written answer and one known mistake (the fallback
+path, with the hidden tests in the kernel); `csm-academy grade` grades the reference, the untouched
+release and every known mistake (the sandboxed path: unseen books drawn for each trainee and run, no
+reference code in the kernel).
 """
 
 from __future__ import annotations
 
+import csv
+import html
+import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,13 +64,24 @@ class Graded:
     hashes: dict[str, str]  # each raw submission's sha256 at submission time
 
 
+@dataclass(frozen=True)
+class GradedHere:
+    """A course folder graded by `csm-academy grade`: its grades table, and where the feedback pages are."""
+
+    root: Path
+    rows: dict[str, dict[str, str]]  # grades.csv by trainee
+    feedback: Path
+    hashes: dict[str, str]
+
+
 class Courses:
-    """One course folder per lesson, released and autograded on first use, kept for the module."""
+    """Per lesson, course folders released and graded on first use, kept for the module."""
 
     def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
         self._tmp = tmp_path_factory
         self._released: dict[LessonSpec, Released] = {}
         self._graded: dict[LessonSpec, Graded] = {}
+        self._graded_here: dict[LessonSpec, GradedHere] = {}
 
     def released(self, spec: LessonSpec) -> Released:
         """The lesson's course folder with its assignment released (uses the real nbgrader_config.py)."""
@@ -78,6 +98,35 @@ class Courses:
             self._graded[spec] = Graded(course.root, hashes)
         return self._graded[spec]
 
+    def graded_here(self, spec: LessonSpec) -> GradedHere:
+        """Another course folder of the lesson, with the reference, the release and every mistake graded by us."""
+        if spec not in self._graded_here:
+            root = self._tmp.mktemp(f"csm-graded-{spec.name}")
+            release = nbtools.new_course(root, spec.assignment)
+            reference = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / spec.assignment / spec.notebook))
+            trainees = {"reference": nbtools.submission(release, reference), "untouched": release}
+            trainees.update(nbtools.misconception_submissions(release, reference, spec.wrong))
+            hashes = {}
+            for student, nb in trainees.items():
+                path = root / "course" / "submitted" / student / spec.assignment / spec.notebook
+                path.parent.mkdir(parents=True)
+                path.write_text(json.dumps(nb, indent=1))
+                hashes[student] = nbtools.sha256(path)
+            cli = Path(sys.executable).parent / "csm-academy"
+            run = subprocess.run(
+                [str(cli), "grade", spec.assignment, "--course", str(root / "course"), "--no-progress"]
+                + ["--cell-timeout", "60", "--timeout", "300"],
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
+            assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+            reports = root / "course" / "reports" / spec.assignment
+            with (reports / "grades.csv").open() as fh:
+                rows = {row["trainee"]: row for row in csv.DictReader(fh)}
+            self._graded_here[spec] = GradedHere(root, rows, reports / "feedback", hashes)
+        return self._graded_here[spec]
+
 
 def cohort(spec: LessonSpec, release: dict) -> dict[str, dict]:
     """The trainees submitted for a lesson: reference, untouched, tricks, own-book readers, each known mistake."""
@@ -93,7 +142,10 @@ def cohort(spec: LessonSpec, release: dict) -> dict[str, dict]:
         trainees["written"] = nbtools.with_written_answer(typed, spec.written.grade_id, spec.written.text)
     for student, answer in spec.own_book.items():
         trainees[student] = nbtools.submission(release, {**reference, answer.qid: answer.code})
-    trainees.update(nbtools.misconception_submissions(release, reference, spec.wrong))
+    # One known mistake through plain nbgrader (its feedback page is checked); all of them go through
+    # `csm-academy grade` (see Courses.graded_here).
+    mistake = {spec.feedback_mistake: spec.wrong[spec.feedback_mistake]}
+    trainees.update(nbtools.misconception_submissions(release, reference, mistake))
     return trainees
 
 
@@ -136,12 +188,41 @@ def test_untouched_release_gets_zero_and_every_question_says_not_attempted(cours
         assert "Not attempted yet" in _outputs(spec, root, "untouched", qid), qid
 
 
-@pytest.mark.parametrize(("spec", "mid"), _mistakes())
-def test_each_misconception_loses_its_points_and_is_named(courses: Courses, spec: LessonSpec, mid: str):
+@pytest.mark.parametrize("spec", _lessons())
+def test_nbgrader_names_the_feedback_mistake_in_its_graded_cell_and_takes_its_points(
+    courses: Courses, spec: LessonSpec
+):
     root = courses.graded(spec).root
+    mid = spec.feedback_mistake
     qid, _code = spec.wrong[mid]
     nbtools.assert_only_this_question_lost(_auto_scores(spec, root, f"mis-{mid}"), qid, spec.points)
     nbtools.assert_mistake_named(root, spec.assignment, mid, qid, spec.lesson.misconceptions[mid].message)
+
+
+@pytest.mark.parametrize("spec", _lessons())
+def test_our_grader_gives_the_reference_full_marks_and_the_release_zero(courses: Courses, spec: LessonSpec):
+    graded = courses.graded_here(spec)
+    for student, total in (("reference", sum(spec.points.values())), ("untouched", 0)):
+        row = graded.rows[student]
+        assert (row["status"], float(row["total"])) == ("graded", total), row
+    nbtools.assert_submissions_unchanged(graded.root, spec.assignment, graded.hashes)
+
+
+@pytest.mark.parametrize(("spec", "mid"), _mistakes())
+def test_each_misconception_loses_its_points_and_is_named(courses: Courses, spec: LessonSpec, mid: str):
+    graded = courses.graded_here(spec)
+    qid, _code = spec.wrong[mid]
+    row = graded.rows[f"mis-{mid}"]
+    scores = {q: float(row[q]) for q in spec.points}
+    nbtools.assert_only_this_question_lost(scores, qid, spec.points)
+    page = (graded.feedback / f"mis-{mid}.html").read_text()
+    if mid in spec.named_on_own_book_only:
+        # Built from the trainee's own book's outcomes, which unseen books do not share.
+        assert row["misconceptions"] == "wrong_shape" and "has no value (NaN)" in page
+        return
+    assert row["misconceptions"] == mid
+    message = spec.lesson.misconceptions[mid].message
+    assert html.escape(message.split(".")[0]) in page, message
 
 
 @pytest.mark.parametrize("spec", _lessons())
@@ -188,7 +269,7 @@ def test_an_unanswered_written_question_scores_zero_without_waiting(courses: Cou
 @pytest.mark.parametrize("spec", _lessons())
 def test_raw_submissions_are_never_modified(courses: Courses, spec: LessonSpec):
     graded = courses.graded(spec)
-    assert set(graded.hashes) >= {"reference", "untouched", *(f"mis-{mid}" for mid in spec.wrong)}
+    assert set(graded.hashes) >= {"reference", "untouched", f"mis-{spec.feedback_mistake}"}
     nbtools.assert_submissions_unchanged(graded.root, spec.assignment, graded.hashes)
 
 
