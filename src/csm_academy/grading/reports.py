@@ -46,7 +46,8 @@ def feedback_page(record: GradeRecord, assignment: str) -> str:
     if not record.scored:
         parts.append(
             f"<p><strong>This submission could not be graded</strong> ({html.escape(record.status.value)}): "
-            f"{html.escape(record.detail)}. Your instructor has been told; this is not a score of zero.</p>"
+            f"{html.escape(record.detail)}. It is listed in your instructor's cohort report; "
+            "this is not a score of zero.</p>"
         )
     else:
         parts.append(
