@@ -25,6 +25,7 @@ from nbclient import NotebookClient
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_output
 
+from csm_academy.grading.submission import grade_id
 from csm_academy.questions import wire
 
 MAX_OUTPUT_BYTES = 20 * 2**20
@@ -106,7 +107,7 @@ class GradingClient(BoundedNotebookClient):
         self, cell: NotebookNode, cell_index: int, execution_count: int | None = None, store_history: bool = True
     ) -> NotebookNode:
         """Execute one notebook cell, then ask for the answers on the hidden cases it tests."""
-        self.task = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "") or f"cell {cell_index + 1}"
+        self.task = grade_id(cell) or f"cell {cell_index + 1}"
         executed = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         for ask in self.asks.get(cell_index, ()):
             self.task = ask.qid

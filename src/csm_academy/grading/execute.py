@@ -36,7 +36,7 @@ from csm_academy.grading.sandbox import (
     release_limit_groups,
 )
 from csm_academy.grading.seeds import trainee_seed
-from csm_academy.grading.submission import Unreadable, check_and_restore, sha256_of
+from csm_academy.grading.submission import Unreadable, check_and_restore, grade_id, sha256_of
 from csm_academy.grading.trainee_runtime import trainee_runtime
 from csm_academy.grading.worker_cache import GradingCache
 from csm_academy.lessons.registry import lesson_for
@@ -166,11 +166,10 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
         watchdog.cancel()
         stop_kernel(prep.km)
     results = client.results
-    crashed = status in (Status.TIMED_OUT, Status.KERNEL_DIED)
-    if crashed:
+    if status.stopped:
         detail += _during(client.task, job.assignment)
     questions = [
-        QuestionResult.from_feedback(_judge(prep.cache, q, prep.cases[q.qid], results, crashed))
+        QuestionResult.from_feedback(_judge(prep.cache, q, prep.cases[q.qid], results, status.stopped))
         for q in lesson_for(job.assignment).questions
     ]
     executed = nbformat.writes(prep.notebook)
@@ -189,9 +188,7 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
 def _asks(prep: Prepared) -> dict[int, list[Ask]]:
     """Per cell index, the hidden cases to ask for once that cell (the question's test cell) has run."""
     lesson = lesson_for(prep.job.assignment)
-    index = {
-        cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"): i for i, cell in enumerate(prep.notebook.cells)
-    }
+    index = {grade_id(cell): i for i, cell in enumerate(prep.notebook.cells)}
     asks: dict[int, list[Ask]] = {}
     for question in lesson.questions:
         if question.qid not in index:
@@ -259,7 +256,7 @@ def stop_kernel(km) -> None:
 
 
 def _judge(
-    cache: GradingCache, q: Question, books: tuple[tuple[str, Book], ...], results: dict, crashed: bool
+    cache: GradingCache, q: Question, books: tuple[tuple[str, Book], ...], results: dict, stopped: bool
 ) -> Feedback:
     """The question's feedback: the first case that is not right, else the last (right) one."""
     feedback = None
@@ -268,7 +265,7 @@ def _judge(
         if record is None:
             if (q.qid, label) in results:  # asked, and the kernel sent back nothing under that request's nonce
                 why = f"your notebook gave no answer when asked for {label}"
-            elif crashed:
+            elif stopped:
                 why = "the notebook stopped before this question ran"
             else:
                 why = "this question's check did not run"

@@ -36,6 +36,11 @@ def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
+def grade_id(cell) -> str:
+    """The cell's nbgrader grade id, or "" for a cell nbgrader does not track."""
+    return _meta(cell).get("grade_id") or ""
+
+
 def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, str]:
     """Parse and validate a notebook file, or raise ``Unreadable`` with the reason."""
     path = Path(path)

@@ -22,7 +22,7 @@ from csm_academy.book.book import Book
 from csm_academy.questions import wire
 from csm_academy.questions.lesson import Lesson
 from csm_academy.questions.question import hint_of
-from csm_academy.questions.view import show
+from csm_academy.questions.view import NO_SOLUTIONS, RUN_BY_GRADER, show
 
 EDITION_FILE = "edition.pkl"
 CHECKED_BY_GRADER = "{title}: checked by the grader, on unseen books, once this cell has run."
@@ -126,7 +126,7 @@ class GradedView:
 
     def solution(self) -> None:
         """Graded exercises never reveal solutions."""
-        show("Solutions are not shown in graded exercises: try hint(1) and hint(2) instead.")
+        show(NO_SOLUTIONS)
 
     def __repr__(self) -> str:
         return f"<{self._card.title} ({self._card.points:g} points): checked by the grader>"
@@ -151,7 +151,7 @@ class GradedSet:
     def grade_hidden(self, qid: str, *args: Any, **kwargs: Any) -> None:
         """The hidden test: the grader asks for this answer on unseen books as soon as the cell has run."""
         title = self._cards[qid].title if qid in self._cards else qid
-        show(f"{title}: your answer will be run on unseen books by the grader.")
+        show(RUN_BY_GRADER.format(title=title))
 
     def __repr__(self) -> str:
         return f"<{len(self._cards)} questions, {self.total_points:g} points: {', '.join(self._cards)}>"

@@ -45,6 +45,12 @@ def show(obj: Any, *, raw: bool = False) -> None:
     print(obj)
 
 
+#: Said by a graded exercise's solution(), in a trainee's session and in the grading kernel alike.
+NO_SOLUTIONS = "Solutions are not shown in graded exercises: try hint(1) and hint(2) instead."
+#: Said by a hidden test under `csm-academy grade`, where the grader asks for the answer itself.
+RUN_BY_GRADER = "{title}: your answer will be run on unseen books by the grader."
+
+
 class QuestionView:
     """One question as the trainee meets it: ``check()``, ``hint(level)`` and maybe ``solution()``."""
 
@@ -79,7 +85,7 @@ class QuestionView:
     def solution(self) -> None:
         """Show the worked solution (teaching notebooks only; graded exercises never reveal it)."""
         if self._owner.graded:
-            show("Solutions are not shown in graded exercises: try hint(1) and hint(2) instead.")
+            show(NO_SOLUTIONS)
             return
         try:
             from IPython.display import Code
@@ -127,7 +133,7 @@ def grade_hidden(
     if _grading():
         # Under `csm-academy grade` the grader itself asks for this answer on unseen cases, one at a time,
         # as soon as this cell has run, and judges it outside the kernel: nothing to do here.
-        show(f"{q.title}: your answer will be run on unseen books by the grader.")
+        show(RUN_BY_GRADER.format(title=q.title))
         return
     if answer is _MISSING:
         answer = user_namespace().get(q.answer, _MISSING)
