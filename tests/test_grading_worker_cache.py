@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import shutil
 import weakref
 
 import nbformat
+import pandas as pd
 import pytest
 
 from csm_academy.book.book import Book
 from csm_academy.book.generate import generate_book
+from csm_academy.grading import hidden_cases as hidden_cases_module
 from csm_academy.grading.hidden_cases import Draw, hidden_cases, hidden_specs, undistinguished
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.worker_cache import CacheContext, WorkerCache
@@ -133,6 +136,39 @@ def test_a_draw_that_hides_a_misconception_is_noticed(layout):
     books = cache.cases(A, NB, ANA).books[question.qid]
     no_churn = [case for case in books if case[0].endswith("with no churn at all")]
     assert "logo_retention_from_dollars" in undistinguished(question, tuple(no_churn), cache.expected)
+
+
+def test_when_no_draw_tells_a_mistake_apart_the_best_draw_is_kept_and_the_mistake_named(layout, monkeypatch):
+    monkeypatch.setattr(hidden_cases_module, "MAX_DRAWS", 3)
+    cache = WorkerCache().for_assignment(layout, SECRET, A)
+    lesson = lesson_for(A)
+    source, _ = cache.notebooks(A, NB)
+    question = lesson.question("q3_logo_retention")
+    mistake = question.misconceptions[0]
+
+    def expected(q, book):
+        # A judge whose right answer is that mistake's: no book can ever tell the two apart.
+        return q.compare.coerce(mistake.produce(book)) if q is question else cache.expected(q, book)
+
+    cases = hidden_cases(lesson, source, ANA, generate_book, expected)
+    assert (question.qid, mistake.id) in cases.blind
+    assert {qid for qid, _ in cases.blind} == {question.qid}
+    assert set(cases.books) == {q.qid for q in lesson.questions}
+
+
+def test_the_case_the_kernel_is_handed_is_the_questions_inputs_from_what_a_csm_sees(layout):
+    cache = WorkerCache().for_assignment(layout, SECRET, A)
+    for question in lesson_for(A).questions:
+        label, book = cache.cases(A, NB, ANA).books[question.qid][-1]
+        handed = pickle.loads(cache.case_bytes(question, book))
+        expected = question.inputs(book.observable())
+        assert len(handed) == len(expected), (question.qid, label)
+        for got, want in zip(handed, expected, strict=True):
+            if isinstance(want, pd.DataFrame):
+                pd.testing.assert_frame_equal(got, want)
+            else:
+                assert got == want, (question.qid, label)
+        assert cache.case_bytes(question, book) is cache.case_bytes(question, book)  # pickled once per book
 
 
 def test_the_inputs_handed_to_the_kernel_hold_no_truth():

@@ -15,6 +15,7 @@ still apply, so honest submissions score as they do under plain ``nbgrader autog
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -91,31 +92,60 @@ def hidden_cases(
     books: dict[str, tuple[tuple[str, Book], ...]] = {}
     blind: list[tuple[str, str]] = []
     for (count, n_accounts), questions in groups.items():
-        best: tuple[tuple[int, int], dict[str, tuple[tuple[str, Book], ...]], list[tuple[str, str]]] | None = None
-        for attempt in range(MAX_DRAWS):
+        # The question that failed most often in this process goes first, so a draw that will be refused
+        # is refused after one question's checks, not after all of them.
+        questions = sorted(questions, key=lambda q: -_FAILURES[q.qid])
+
+        def draw_cases(attempt: int, questions=questions, count=count, n_accounts=n_accounts) -> dict:
             seeds = [
                 hidden_seed(draw.secret, draw.trainee, draw.assignment, draw.run_id, n_accounts, attempt, i)
                 for i in range(count)
             ]
             full = [book(seed, n_accounts) for seed in seeds]
             variants: dict[tuple[int, object], Book] = {}  # one variant book per transform, shared by questions
-            cases = {q.qid: _cases_of(q, full, variants) for q in questions}
-            # A book on which a question has no right answer (no segment grew, say) cannot judge it at all.
-            unusable = [q.qid for q in questions if not _answerable(q, cases[q.qid], expected)]
-            missed = (
-                [] if unusable else [(q.qid, m) for q in questions for m in undistinguished(q, cases[q.qid], expected)]
-            )
-            score = (len(unusable), len(missed))
-            if best is None or score < best[0]:
-                best = (score, cases, missed)
-            if score == (0, 0):
+            return {q.qid: _cases_of(q, full, variants) for q in questions}
+
+        kept = None
+        for attempt in range(MAX_DRAWS):
+            cases = draw_cases(attempt)
+            failed = _first_failure(questions, cases, expected)
+            if failed is None:
+                kept = (cases, [])
                 break
-        assert best is not None
-        if best[0][0]:
-            raise ValueError(f"no draw of {MAX_DRAWS} unseen books had a right answer for every question")
-        books.update(best[1])
-        blind += best[2]
+            _FAILURES[failed] += 1
+        if kept is None:
+            # No draw told everything apart (rare): keep the one that told the most, naming what it missed.
+            kept = _best_of(questions, [draw_cases(attempt) for attempt in range(MAX_DRAWS)], expected)
+        books.update(kept[0])
+        blind += kept[1]
     return HiddenCases({q.qid: books[q.qid] for q in lesson.questions}, tuple(blind))
+
+
+#: Per question id, how often it refused a draw in this process (orders the checks; never changes the outcome).
+_FAILURES: Counter[str] = Counter()
+
+
+def _first_failure(questions: list[Question], cases: Cases, expected: Expected) -> str | None:
+    """The first question the cases cannot judge, or cannot tell one of its misconceptions apart on; else None."""
+    for q in questions:
+        if not _answerable(q, cases[q.qid], expected) or undistinguished(q, cases[q.qid], expected, first_only=True):
+            return q.qid
+    return None
+
+
+def _best_of(questions: list[Question], draws: list[dict], expected: Expected) -> tuple[dict, list[tuple[str, str]]]:
+    """The draw with fewest questions it cannot judge, then fewest misconceptions it misses, and what it misses."""
+    best: tuple[tuple[int, int], dict, list[tuple[str, str]]] | None = None
+    for cases in draws:
+        unusable = [q.qid for q in questions if not _answerable(q, cases[q.qid], expected)]
+        missed = [] if unusable else [(q.qid, m) for q in questions for m in undistinguished(q, cases[q.qid], expected)]
+        score = (len(unusable), len(missed))
+        if best is None or score < best[0]:
+            best = (score, cases, missed)
+    assert best is not None
+    if best[0][0]:
+        raise ValueError(f"no draw of {MAX_DRAWS} unseen books had a right answer for every question")
+    return best[1], best[2]
 
 
 def _cases_of(
@@ -141,8 +171,10 @@ def _answerable(question: Question, cases: tuple[tuple[str, Book], ...], expecte
     return True
 
 
-def undistinguished(question: Question, cases: tuple[tuple[str, Book], ...], expected: Expected) -> list[str]:
-    """The question's misconceptions that give the right answer on every one of ``cases``.
+def undistinguished(
+    question: Question, cases: tuple[tuple[str, Book], ...], expected: Expected, *, first_only: bool = False
+) -> list[str]:
+    """The question's misconceptions that give the right answer on every one of ``cases`` (``first_only``: the first).
 
     Such a wrong answer would pass, or fail without its own message. A misconception that cannot be
     produced on a case (it raises there) does not count as told apart there: the judge could not name it.
@@ -151,6 +183,8 @@ def undistinguished(question: Question, cases: tuple[tuple[str, Book], ...], exp
     for misconception in question.misconceptions:
         if not any(_tells_apart(question, misconception.produce, book, expected) for _, book in cases):
             missed.append(misconception.id)
+            if first_only:
+                break
     return missed
 
 

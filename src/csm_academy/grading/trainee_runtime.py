@@ -10,6 +10,7 @@ by name, by a built string, or read from disk.
 from __future__ import annotations
 
 import atexit
+import compileall
 import functools
 import importlib.util
 import os
@@ -60,6 +61,9 @@ def build_runtime(package: Path, target: Path) -> Path:
         if (lesson / "__init__.py").is_file():
             (out / "lessons" / lesson.name).mkdir(parents=True, exist_ok=True)
             (out / "lessons" / lesson.name / "__init__.py").write_text(STAND_IN)
+    # Compiled once here: the kernel cannot write bytecode into this read-only view, and would otherwise
+    # compile every module it imports from source at each kernel start.
+    compileall.compile_dir(out, quiet=1)
     # Readable by the sandbox's user whoever grades (it holds nothing secret); writable by no one else.
     for folder, _, files in os.walk(target):
         os.chmod(folder, 0o755)

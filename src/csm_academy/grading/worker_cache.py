@@ -11,6 +11,7 @@ never patched.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from csm_academy.book.generate import generate_book
 from csm_academy.grading.hidden_cases import Draw, HiddenCases, hidden_cases
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.lessons.registry import lesson_for
-from csm_academy.questions.memo import Memo
+from csm_academy.questions.memo import Memo, shared_view
 from csm_academy.questions.question import Question
 
 
@@ -57,7 +58,8 @@ class GradingCache:
         self._secret = secret
         self._lock = threading.RLock()
         self._notebooks: dict[tuple[str, str], tuple[nbformat.NotebookNode, nbformat.NotebookNode]] = {}
-        # Keyed on the book objects themselves: an expected answer lives exactly as long as its book.
+        # Keyed on the book objects themselves: an expected answer (and a pickled case) lives exactly as long
+        # as its book.
         self._expected = Memo()
 
     def notebooks(self, assignment: str, notebook: str) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
@@ -76,6 +78,14 @@ class GradingCache:
         lesson = lesson_for(assignment)
         source, _ = self.notebooks(assignment, notebook)
         return hidden_cases(lesson, source, draw, generate_book, self.expected)
+
+    def case_bytes(self, question: Question, book: Book) -> bytes:
+        """What ``question`` hands the trainee's answer from ``book``, pickled once per book for every ask."""
+        return self._expected.get(
+            book,
+            ("case", question.inputs),
+            lambda: pickle.dumps(shared_view(question.inputs, book), protocol=pickle.HIGHEST_PROTOCOL),
+        )
 
     def expected(self, question: Question, book: Book) -> Any:
         """The question's coerced reference answer on ``book``, computed once per book while it lives."""

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from csm_academy.book.book import Book
+from csm_academy.questions.memo import handed
 
 
 def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -21,4 +22,4 @@ def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 def applied(inputs: Callable[[Book], tuple], fn: Callable[..., Any]) -> Callable[[Book], Any]:
     """``fn`` run on what a question's ``inputs`` hand the trainee from a book (a reference or a mistake)."""
-    return lambda book: fn(*inputs(book))
+    return lambda book: fn(*handed(inputs, book))

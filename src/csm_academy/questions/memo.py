@@ -8,10 +8,13 @@ happens to be reused, nothing keeps a book alive, and no size limit has to be tu
 
 from __future__ import annotations
 
+import copy
 import threading
 import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
+
+from csm_academy.book.book import Book
 
 T = TypeVar("T")
 
@@ -47,3 +50,41 @@ class Memo:
         """Forget everything (the owners stay as they are)."""
         with self._lock:
             self._entries.clear()
+
+
+# A book's views (the tables a question hands over, its observable copy) are pure functions of the book,
+# and a check builds the same ones for the reference, every known mistake and the trainee's answer.
+_VIEWS = Memo()
+
+
+def observed(book: Book) -> Book:
+    """``book.observable()``, built once per book; callers must not change its tables."""
+    return _VIEWS.get(book, "observable", book.observable)
+
+
+def view_of(book: Book, key: Hashable, build: Callable[[Book], T]) -> T:
+    """``build`` of what a CSM sees in ``book``, built once per book and shared; callers must not change it.
+
+    Built from the book's observable copy, so a view asked for on the book with its truth and on its
+    observable copy (the reference and the trainee's answer, say) is one build.
+    """
+    seen = observed(book) if book.has_truth else book
+    return _VIEWS.get(seen, key, lambda: build(seen))
+
+
+def shared_view(inputs: Callable[[Book], tuple], book: Book) -> tuple:
+    """``inputs(book)``, built once per book and shared; callers must not change it (the grader pickles it)."""
+    return view_of(book, inputs, lambda seen: tuple(inputs(seen)))
+
+
+def handed(inputs: Callable[[Book], tuple], book: Book) -> tuple:
+    """``inputs(book)``, built once per book; each caller gets its own copies, so no caller sees another's changes."""
+    return tuple(_own_copy(part) for part in shared_view(inputs, book))
+
+
+def _own_copy(value: Any) -> Any:
+    copy_method = getattr(value, "copy", None)
+    # pandas frames and series and numpy arrays copy their data with .copy(); anything else is deep-copied.
+    if copy_method is not None and type(value).__module__.split(".")[0] in ("pandas", "numpy"):
+        return copy_method()
+    return copy.deepcopy(value)

@@ -11,6 +11,7 @@ from typing import Any
 from csm_academy.book.book import Book
 from csm_academy.questions.compare import Comparator, WrongShape
 from csm_academy.questions.feedback import Feedback, Hint, Outcome
+from csm_academy.questions.memo import handed, observed
 
 BookVariant = Callable[[Book], Book]
 
@@ -58,7 +59,7 @@ class Question:
 
     def evaluate(self, candidate: Any, book: Book, *, hidden: bool = False, label: str = "") -> Feedback:
         """Run the trainee's function on ``book`` and judge the result against the reference."""
-        attempt = self.run(candidate, lambda: self.inputs(book.observable()))
+        attempt = self.run(candidate, lambda: handed(self.inputs, observed(book)))
         return self.judge(attempt, book, hidden=hidden, label=label)
 
     def run(self, candidate: Any, inputs: Callable[[], tuple]) -> Attempt:

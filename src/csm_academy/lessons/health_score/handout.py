@@ -10,7 +10,7 @@ import pandas as pd
 from csm_academy.book.book import Book
 from csm_academy.lessons.views import applied
 from csm_academy.metrics import health
-from csm_academy.questions.memo import Memo
+from csm_academy.questions.memo import view_of
 
 #: The weights behind the dashboard's health score (login-heavy, as many teams start out).
 DASHBOARD_WEIGHTS: dict[str, float] = dict(health.VANITY_WEIGHTS)
@@ -32,20 +32,15 @@ CARD_COLUMNS: tuple[str, ...] = (
 )
 
 
-# A check builds the same views several times (inputs, reference, each misconception): each book's
-# views are built once and kept exactly as long as the book.
-_VIEWS = Memo()
-
-
 def scorecard(book: Book) -> pd.DataFrame:
     """The CS platform's account export per account_id: components, dashboard score, stakeholders, result."""
-    # A copy: no caller can alter the view another caller (or a later check) is handed.
-    return _VIEWS.get(book, "card", lambda: _build_scorecard(book)).copy()
+    # Built once per book (view_of); a copy, so no caller can alter what another caller is handed.
+    return view_of(book, "card", _build_scorecard).copy()
 
 
 def _build_scorecard(book: Book) -> pd.DataFrame:
     acc = book.accounts.set_index("account_id")
-    components = health.account_components(book).round(1)
+    components = health.account_components(book, monthly=_monthly_components(book)).round(1)
     st = book.stakeholders.set_index("account_id").reindex(acc.index)
     card = pd.DataFrame(index=acc.index)
     card["name"] = acc["name"].astype(str)
@@ -67,11 +62,11 @@ def _build_scorecard(book: Book) -> pd.DataFrame:
 
 def monthly_scores(book: Book) -> pd.DataFrame:
     """The dashboard's monthly history: one row per account and month, health_score in whole points."""
-    return _VIEWS.get(book, "monthly", lambda: _build_monthly(book)).copy()
+    return view_of(book, "monthly", _build_monthly).copy()
 
 
 def _build_monthly(book: Book) -> pd.DataFrame:
-    monthly = health.monthly_components(book)
+    monthly = _monthly_components(book)
     components = monthly[list(health.COMPONENTS)].round(1)
     usage = book.usage.sort_values(["account_id", "month"], kind="stable").reset_index(drop=True)
     return pd.DataFrame(
@@ -82,6 +77,11 @@ def _build_monthly(book: Book) -> pd.DataFrame:
             "health_score": health.composite(components, DASHBOARD_WEIGHTS).round().astype("int64"),
         }
     )
+
+
+def _monthly_components(book: Book) -> pd.DataFrame:
+    # The scorecard and the monthly scores both start from these: built once per book, changed by neither.
+    return view_of(book, "monthly components", health.monthly_components)
 
 
 def holdout_signals(book: Book) -> pd.DataFrame:

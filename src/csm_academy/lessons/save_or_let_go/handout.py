@@ -13,7 +13,7 @@ import pandas as pd
 from csm_academy.book.book import Book
 from csm_academy.lessons.views import plain_text
 from csm_academy.metrics import expansion, health, renewal
-from csm_academy.questions.memo import Memo
+from csm_academy.questions.memo import view_of
 
 RENEWAL_COLUMNS = (
     "account_id",
@@ -76,15 +76,10 @@ def renewals_view(book: Book) -> pd.DataFrame:
     return plain_text(ren[list(RENEWAL_COLUMNS)]).reset_index(drop=True)
 
 
-#: Pipelines already built, each kept as long as the accounts table it was built from: one check builds
-#: the pipeline for the inputs, the reference and every misconception of the same book.
-_BUILT = Memo()
-
-
 def pipeline(book: Book) -> pd.DataFrame:
     """The renewal pipeline going into the forecast call: one row per renewal, signals only, no outcome."""
-    # A copy each time: callers (and trainees' functions) may change the table they are handed.
-    return _BUILT.get(book.accounts, "pipeline", lambda: _pipeline(book)).copy()
+    # Built once per book (view_of); a copy each time: callers (and trainees' functions) may change it.
+    return view_of(book, "pipeline", _pipeline).copy()
 
 
 def _pipeline(book: Book) -> pd.DataFrame:
