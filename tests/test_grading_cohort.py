@@ -302,6 +302,10 @@ def cohort(tmp_path_factory):
         "floods-output": nbtools.submission(
             release, {**ref, "q1_nrr": "for _ in range(24):\n    print('y' * 2**20)\n" + ref["q1_nrr"]}
         ),
+        # One single output of 40 MB, past the 32 MB cap on one message, after two right answers.
+        "one-huge-output": nbtools.submission(
+            release, {**ref, "q3_logo_retention": "print('z' * (40 * 2**20))\n" + ref["q3_logo_retention"]}
+        ),
         "snoop": nbtools.submission(
             release,
             {
@@ -438,6 +442,19 @@ def test_a_flood_of_output_is_cut_with_a_note_and_costs_no_points(cohort):
     assert executed.stat().st_size < MAX_OUTPUT_BYTES + 2**20
     assert "outputs cut here" in executed.read_text()
     assert "outputs cut here" not in (course / "autograded" / "reference" / A / NB).read_text()
+
+
+def test_one_output_over_the_message_cap_stops_grading_there_with_its_own_status(cohort):
+    course, _, rows, _, _ = cohort
+    row = rows["one-huge-output"]
+    # The 40 MB message is refused from its header (never held by the grader); its connection is gone, so
+    # grading stops at that task, names it, and keeps what was earned before it.
+    assert row["status"] == "output too large"
+    assert row["detail"] == (
+        "one output was over 32 MB, so grading stopped there, in Q3 Logo retention (its answer cell)"
+    )
+    assert _total(row) == POINTS["q1_nrr"] + POINTS["q2_grr"]
+    assert (course / "autograded" / "one-huge-output" / A / NB).stat().st_size < 2**20
 
 
 def _cell_outputs(course: Path, trainee: str, grade_id: str) -> str:

@@ -6,21 +6,25 @@ executed notebook stored in the gradebook grows with them, and the executed note
 happened. Scores never depend on the notebook's outputs: results are taken out of the grader's own
 requests before the cap counts anything (``GradingClient``).
 
-Not covered here: one single message is read whole before it can be measured, so its size is bounded only
-by the kernel's own memory cap.
+One single message is bounded before it is read: the kernel manager sets ZeroMQ's ``MAXMSGSIZE`` on every
+channel (``Limits.message_bytes``), so a larger message is refused from its header, before any of it is
+held. ZeroMQ then drops that connection for good, and every later output would be lost: the client watches
+its channels, and when one is cut while the kernel still runs, it stops the kernel and says so
+(``cut_off``), so grading ends there with its own status instead of waiting on outputs that never come.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
-import pickle
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import zmq
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_output
@@ -29,6 +33,7 @@ from csm_academy.grading.submission import grade_id
 from csm_academy.questions import wire
 
 MAX_OUTPUT_BYTES = 20 * 2**20
+DISCONNECT_GRACE_SECONDS = 0.2  # time for a kernel that exited to be seen as gone
 CUT_NOTE = "[csm-academy: outputs cut here: this notebook's outputs passed {limit} MB, the rest is not kept]\n"
 
 
@@ -45,11 +50,53 @@ def output_size(out: NotebookNode) -> int:
 class BoundedNotebookClient(NotebookClient):
     """nbclient's executor with a cap on each message and on the notebook's outputs taken together."""
 
-    def __init__(self, *args: Any, max_output_bytes: int = MAX_OUTPUT_BYTES, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        max_output_bytes: int = MAX_OUTPUT_BYTES,
+        stop_kernel: Callable[[], None] = lambda: None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.max_output_bytes = max_output_bytes
         self.output_bytes = 0
         self.cut = False
+        self.cut_off = False  # a channel to the kernel was cut while it ran (a message over the size cap)
+        self._stop_kernel = stop_kernel  # kills the kernel's whole process group (the grader's own)
+        self._watch: asyncio.Task | None = None
+
+    async def async_start_new_kernel_client(self) -> Any:
+        """Connect to the kernel, then watch its channels for a connection cut by the message size cap."""
+        kc = await super().async_start_new_kernel_client()
+        monitors = [
+            channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+            for channel in (kc.shell_channel, kc.iopub_channel)
+        ]
+        self._watch = asyncio.ensure_future(self._watch_channels(monitors))
+        return kc
+
+    async def _watch_channels(self, monitors: list) -> None:
+        waits = [asyncio.ensure_future(monitor.recv_multipart()) for monitor in monitors]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            # A kernel that exits closes its channels too; only a kernel still running had one cut.
+            await asyncio.sleep(DISCONNECT_GRACE_SECONDS)
+            if self.km is not None and await self.km.is_alive():
+                self.cut_off = True
+                self._stop_kernel()
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+    async def async_execute(self, *args: Any, **kwargs: Any) -> NotebookNode:
+        """Execute the notebook; the channel watch ends with it."""
+        try:
+            return await super().async_execute(*args, **kwargs)
+        finally:
+            if self._watch is not None:
+                self._watch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._watch
 
     def output(
         self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int
@@ -78,7 +125,7 @@ class Ask:
     label: str
     answer: str  # the notebook name of the trainee's function or value
     kind: str  # "function" or "value"
-    inputs: Callable[[], tuple]  # the case's observable inputs, built by the grader when it asks
+    case: Callable[[], bytes]  # the case's observable inputs, pickled by the grader when it asks
 
 
 class GradingClient(BoundedNotebookClient):
@@ -119,7 +166,7 @@ class GradingClient(BoundedNotebookClient):
         case_file = wire.CASE_FILE.format(nonce=nonce)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
         with os.fdopen(os.open(case_file, flags, 0o644, dir_fd=self.grading_fd), "wb") as fh:
-            fh.write(pickle.dumps(ask.inputs(), protocol=pickle.HIGHEST_PROTOCOL))
+            fh.write(ask.case())
         request = new_code_cell(wire.request_code(ask.answer, ask.kind, nonce))
         kept = self.nb.cells[cell_index]  # nbclient stores the cell it ran at its index: put the real one back
         self._nonce, self._caught = nonce, None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import pickle
 import secrets
@@ -14,6 +13,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,7 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
         asks=_asks(prep),
         grading_fd=prep.grading_fd,
         km=prep.km,
+        stop_kernel=lambda: _kill_group(prep.km),
         timeout=settings.cell_timeout,
         interrupt_on_timeout=False,
         allow_errors=True,
@@ -165,6 +166,9 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
     finally:
         watchdog.cancel()
         stop_kernel(prep.km)
+    if client.cut_off:  # the client stopped the kernel: whatever nbclient then raised, this is why
+        limit = settings.limits.message_bytes // 2**20
+        status, detail = Status.OUTPUT_TOO_LARGE, f"one output was over {limit} MB, so grading stopped there"
     results = client.results
     if status.stopped:
         detail += _during(client.task, job.assignment)
@@ -188,20 +192,18 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
 def _asks(prep: Prepared) -> dict[int, list[Ask]]:
     """Per cell index, the hidden cases to ask for once that cell (the question's test cell) has run."""
     lesson = lesson_for(prep.job.assignment)
+    cache = prep.cache
+    assert cache is not None
     index = {grade_id(cell): i for i, cell in enumerate(prep.notebook.cells)}
     asks: dict[int, list[Ask]] = {}
     for question in lesson.questions:
         if question.qid not in index:
             continue  # the submission checks already refused a notebook without it
         asks[index[question.qid]] = [
-            Ask(question.qid, label, question.answer, question.kind, functools.partial(_inputs, question, book))
+            Ask(question.qid, label, question.answer, question.kind, partial(cache.case_bytes, question, book))
             for label, book in prep.cases[question.qid]
         ]
     return asks
-
-
-def _inputs(question: Question, book: Book) -> tuple:
-    return question.inputs(book.observable())
 
 
 def _during(task: str, assignment: str) -> str:

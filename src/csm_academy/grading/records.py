@@ -22,6 +22,7 @@ class Status(StrEnum):
     TAMPERED = "tampered"  # locked cells were edited; graded with the instructor's cells put back
     TIMED_OUT = "timed out"
     KERNEL_DIED = "kernel died"
+    OUTPUT_TOO_LARGE = "output too large"  # one message over the size cap cut the kernel's connection
     UNREADABLE = "could not be read"
     FAILED = "grading failed"
 
@@ -29,16 +30,16 @@ class Status(StrEnum):
     def scored(self) -> bool:
         """Whether a submission that ended this way has scores (written to the gradebook).
 
-        A submission that stops its own grading (it hangs, or kills its kernel) keeps what it earned
+        A submission that stops its own grading (it hangs, kills its kernel or floods it) keeps what it earned
         before it stopped and scores zero for the tasks it stopped: never "no score" instead of a low one.
         Only a file that is no notebook, or a failure of the grader itself, leaves no score.
         """
-        return self in (Status.GRADED, Status.TAMPERED, Status.TIMED_OUT, Status.KERNEL_DIED)
+        return self in (Status.GRADED, Status.TAMPERED, Status.TIMED_OUT, Status.KERNEL_DIED, Status.OUTPUT_TOO_LARGE)
 
     @property
     def stopped(self) -> bool:
         """Whether grading stopped before the end of the notebook (the detail names the task)."""
-        return self in (Status.TIMED_OUT, Status.KERNEL_DIED)
+        return self in (Status.TIMED_OUT, Status.KERNEL_DIED, Status.OUTPUT_TOO_LARGE)
 
 
 class RecordError(ValueError):

@@ -20,7 +20,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import zmq
 from jupyter_client import AsyncKernelManager
 
 from csm_academy.grading.trainee_runtime import package_dir
@@ -41,6 +43,7 @@ class Limits:
     open_files: int = 256
     cpu_seconds: int = 600
     processes: int = 128  # by the pids cgroup, else RLIMIT_NPROC in the sandbox's user namespace (see ProcessCap)
+    message_bytes: int = 32 * 2**20  # one message from the kernel, refused unread above this (ZeroMQ MAXMSGSIZE)
 
 
 @dataclass
@@ -415,6 +418,14 @@ class SandboxedKernelManager(AsyncKernelManager):
     """
 
     spec: SandboxSpec | None = None
+
+    def client(self, **kwargs: Any) -> Any:
+        """A client whose channels refuse, unread, any message from the kernel above the size cap."""
+        kc = super().client(**kwargs)
+        if self.spec is not None:
+            # A default of the client's own context: set before its channels' sockets exist.
+            kc.context.setsockopt(zmq.MAXMSGSIZE, self.spec.limits.message_bytes)
+        return kc
 
     def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
