@@ -28,6 +28,7 @@ def test_status_values_are_the_words_reports_and_state_files_use():
         "tampered",
         "timed out",
         "kernel died",
+        "output too large",
         "could not be read",
         "grading failed",
     ]
@@ -37,7 +38,7 @@ def test_status_values_are_the_words_reports_and_state_files_use():
 def test_only_a_file_that_is_no_notebook_or_a_grader_failure_leaves_no_score():
     # A submission that stops its own grading keeps a score (zero for the task it stopped): never "no score".
     assert {s for s in Status if not s.scored} == {Status.UNREADABLE, Status.FAILED}
-    assert {s for s in Status if s.stopped} == {Status.TIMED_OUT, Status.KERNEL_DIED}
+    assert {s for s in Status if s.stopped} == {Status.TIMED_OUT, Status.KERNEL_DIED, Status.OUTPUT_TOO_LARGE}
 
 
 def test_a_record_survives_the_json_round_trip():
