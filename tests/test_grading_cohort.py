@@ -69,6 +69,8 @@ findings['reference_code'] = bool(
     glob.glob(package + '/**/reference.py', recursive=True) + glob.glob(package + '/metrics/*.py')
     + glob.glob(package + '/grading/*.py')
 )
+import importlib.util
+findings['debugger'] = importlib.util.find_spec('debugpy.server') is not None  # ipykernel's, of no use here
 findings['host_files'] = any(os.path.exists(p) for p in ('/etc/shadow', '/etc/passwd', '/root/.bashrc', '/run', '/sys'))
 try:  # refused, or lands in the sandbox's throw-away /tmp when the repository lives under /tmp
     with open(REPO + '/SANDBOX-ESCAPE', 'w') as fh:
