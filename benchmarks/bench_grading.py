@@ -147,9 +147,7 @@ def main() -> None:
     ours = {record.key: record for record in load_records(CourseLayout(courses["ours"]), args.assignment)}
     agree = differ = 0
     with Gradebook(f"sqlite:///{courses['plain'] / 'gradebook.db'}") as gb:
-        for trainee in cohort:
-            if trainee.endswith("hangs"):
-                continue
+        for trainee in cohort:  # those that hang too: both graders interrupt the task and grade the rest
             mine = sum(q.points for q in ours[f"{trainee}/{args.assignment}.ipynb"].questions)
             theirs = gb.find_submission(args.assignment, trainee).score
             agree += mine == theirs
@@ -162,7 +160,7 @@ def main() -> None:
         f"nbgrader autograde: {t_plain:7.1f} s wall, {t_plain / len(cohort):.2f} s per submission, "
         f"peak {m_plain / 2**20:,.0f} MiB"
     )
-    print(f"speed-up: {t_plain / t_ours:.2f}x; scores agree on {agree} of {agree + differ} non-hanging submissions")
+    print(f"speed-up: {t_plain / t_ours:.2f}x; scores agree on {agree} of {agree + differ} submissions")
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -166,6 +166,9 @@ REFERENCE_HOOK = (
     "get_ipython().events.register('pre_run_cell', _answer_for_them)\n"
 )
 
+# Defines the function, which never returns: its check, not its answer cell, runs into the cell limit.
+HANGS_WHEN_CALLED = "def retention_by_segment(report):\n    while True:\n        pass\n"
+
 HOSTILE = {
     # Each patches the checking machinery in its own kernel, then gives a wrong answer.
     "patch-compare": "import csm_academy.questions.compare as c\nc.Number.same = lambda *a, **k: True\n" + WRONG_NRR,
@@ -290,6 +293,7 @@ def cohort(tmp_path_factory):
         "mis-grr": nbtools.submission(release, {**ref, "q2_grr": WRONG["grr_includes_expansion"][1]}),
         "always-equal": nbtools.submission(release, {**ref, "q1_nrr": ALWAYS_EQUAL}),
         "infinite-loop": nbtools.submission(release, {**ref, "q3_logo_retention": "while True:\n    pass\n"}),
+        "hangs-in-check": nbtools.submission(release, {**ref, "q4_retention_by_segment": HANGS_WHEN_CALLED}),
         "ignores-interrupt": nbtools.submission(
             release,
             {
@@ -384,12 +388,41 @@ def test_tampering_with_the_checking_machinery_does_not_raise_the_score(cohort, 
     assert _total(row) <= TOTAL - POINTS["q1_nrr"]  # patching builtins can only cost the trainee more
 
 
-@pytest.mark.parametrize("name", ["infinite-loop", "ignores-interrupt"])
-def test_a_hanging_kernel_times_out_naming_the_task_and_scores_zero_for_it(cohort, name):
+def test_a_task_that_hangs_scores_zero_naming_the_task_and_the_rest_is_graded(cohort):
+    course, _, rows, _, _ = cohort
+    row = rows["infinite-loop"]
+    # Interrupted at the cell limit: Q3 scores zero, every other task is graded (13 of 15, as nbgrader gives).
+    assert row["status"] == "a task timed out"
+    assert row["detail"] == (
+        "a cell ran longer than 8 s and stopped when interrupted, in Q3 Logo retention (its answer cell); "
+        "the rest was graded"
+    )
+    assert float(row["q3_logo_retention"]) == 0 and _total(row) == TOTAL - POINTS["q3_logo_retention"]
+    feedback = (course / "reports" / A / "feedback" / "infinite-loop.html").read_text()
+    assert "Not graded: your answer cell ran longer than 8 s and was stopped, so this task scores zero." in feedback
+
+
+def test_a_function_that_hangs_on_its_check_loses_only_its_task(cohort):
+    course, _, rows, _, _ = cohort
+    row = rows["hangs-in-check"]
+    assert row["status"] == "a task timed out"
+    assert row["detail"] == (
+        "a cell ran longer than 8 s and stopped when interrupted, in Q4 Retention by segment (its checks); "
+        "the rest was graded"
+    )
+    assert float(row["q4_retention_by_segment"]) == 0
+    assert _total(row) == TOTAL - POINTS["q4_retention_by_segment"]
+    feedback = (course / "reports" / A / "feedback" / "hangs-in-check.html").read_text()
+    assert "your function, on this task&#x27;s check, ran longer than 8 s and was stopped" in feedback
+
+
+def test_a_kernel_that_ignores_the_interrupt_stops_there_and_later_tasks_score_zero(cohort):
     _, _, rows, _, _ = cohort
-    row = rows[name]
+    row = rows["ignores-interrupt"]
     assert row["status"] == "timed out"
-    assert row["detail"] == "a cell ran longer than 8 s, in Q3 Logo retention (its answer cell)"
+    assert row["detail"] == (
+        "a cell ran longer than 8 s and ignored the interrupt, in Q3 Logo retention (its answer cell)"
+    )
     # What it answered before it hung counts; the task it stopped and every later one score zero.
     assert float(row["q1_nrr"]) == POINTS["q1_nrr"] and float(row["q3_logo_retention"]) == 0
     assert _total(row) == POINTS["q1_nrr"] + POINTS["q2_grr"]
@@ -549,8 +582,10 @@ def test_feedback_pages_are_in_words_without_hidden_tests(cohort):
     page = (course / "reports" / A / "feedback" / "mis-grr.html").read_text()
     assert "That is NRR, not GRR" in page and "13 of 15 points" in page
     assert "grade_hidden" not in page and "40913" not in page and "Traceback" not in page
-    stopped = (course / "reports" / A / "feedback" / "infinite-loop.html").read_text()
+    stopped = (course / "reports" / A / "feedback" / "ignores-interrupt.html").read_text()
     assert "Grading stopped early</strong> (timed out)" in stopped and "in Q3 Logo retention" in stopped
+    overran = (course / "reports" / A / "feedback" / "infinite-loop.html").read_text()
+    assert "A task ran too long</strong> (a cell ran longer than 8 s" in overran
     unreadable = (course / "reports" / A / "feedback" / "bad-json.html").read_text()
     assert "could not be graded" in unreadable and "not a score of zero" in unreadable
 

@@ -27,6 +27,7 @@ def test_status_values_are_the_words_reports_and_state_files_use():
         "graded",
         "tampered",
         "timed out",
+        "a task timed out",
         "kernel died",
         "output too large",
         "could not be read",

@@ -26,6 +26,7 @@ from typing import Any
 
 import zmq
 from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_output
 
@@ -147,6 +148,10 @@ class GradingClient(BoundedNotebookClient):
         self.grading_fd = grading_fd
         self.results: dict[tuple[str, str], dict] = {}
         self.task = ""  # the grade id of the cell running now, or the question whose cases are being asked
+        # Tasks that ran past the cell limit and were interrupted, in order: the grade id of a cell, "cell N"
+        # for an ungraded one, or a question id for its hidden cases. The rest of the notebook went on.
+        self.overran: list[str] = []
+        self._interrupted = False
         self._nonce: str | None = None
         self._caught: dict | None = None
 
@@ -155,11 +160,31 @@ class GradingClient(BoundedNotebookClient):
     ) -> NotebookNode:
         """Execute one notebook cell, then ask for the answers on the hidden cases it tests."""
         self.task = grade_id(cell) or f"cell {cell_index + 1}"
-        executed = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        executed = await self._run(cell, cell_index, execution_count, store_history)
         for ask in self.asks.get(cell_index, ()):
+            if ask.qid in self.lost:
+                break  # its answer cell, its check or an earlier case ran too long: the task is lost
             self.task = ask.qid
             self.results[(ask.qid, ask.label)] = await self._ask(ask, cell_index)
         return executed
+
+    @property
+    def lost(self) -> set[str]:
+        """The questions (and ungraded cells) that ran past the cell limit in any of their parts."""
+        return {task.removesuffix("-answer") for task in self.overran}
+
+    async def _run(self, cell: NotebookNode, cell_index: int, *args: Any, **kwargs: Any) -> NotebookNode:
+        self._interrupted = False
+        return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+
+    async def _async_handle_timeout(self, timeout: int, cell: NotebookNode | None = None) -> None:
+        """A task past the cell limit is interrupted and the notebook goes on; a kernel that ignores it stops."""
+        if self._interrupted:  # still no reply a whole cell limit after the interrupt
+            raise CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", timeout, cell)
+        self._interrupted = True
+        self.overran.append(self.task)
+        assert self.km is not None
+        await self.km.interrupt_kernel()
 
     async def _ask(self, ask: Ask, cell_index: int) -> dict | None:
         nonce = secrets.token_hex(16)
@@ -171,7 +196,7 @@ class GradingClient(BoundedNotebookClient):
         kept = self.nb.cells[cell_index]  # nbclient stores the cell it ran at its index: put the real one back
         self._nonce, self._caught = nonce, None
         try:
-            await super().async_execute_cell(request, cell_index, store_history=False)
+            await self._run(request, cell_index, store_history=False)
         finally:
             self.nb.cells[cell_index] = kept
             self._nonce = None

@@ -155,7 +155,7 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
     try:
         client.execute()
     except CellTimeoutError:
-        status, detail = Status.TIMED_OUT, f"a cell ran longer than {settings.cell_timeout} s"
+        status, detail = Status.TIMED_OUT, f"a cell ran longer than {settings.cell_timeout} s and ignored the interrupt"
     except DeadKernelError:
         if not watchdog.is_alive():
             status, detail = Status.TIMED_OUT, f"the notebook ran longer than {settings.notebook_timeout} s"
@@ -172,8 +172,22 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
     results = client.results
     if status.stopped:
         detail += _during(client.task, job.assignment)
+    elif client.overran:
+        # Each task that ran too long was interrupted and scores zero; the rest of the notebook was graded.
+        where = "; ".join(_during(task, job.assignment).removeprefix(", in ") for task in client.overran)
+        cells = "a cell ran" if len(client.overran) == 1 else f"{len(client.overran)} cells ran"
+        overran = f"{cells} longer than {settings.cell_timeout} s and stopped when interrupted, in {where}"
+        overran += "; the rest was graded"
+        if status is Status.GRADED:
+            status, detail = Status.TASK_TIMED_OUT, overran
+        else:
+            detail += f"; {overran}"
     questions = [
-        QuestionResult.from_feedback(_judge(prep.cache, q, prep.cases[q.qid], results, status.stopped))
+        QuestionResult.from_feedback(
+            _lost_to_time(q, settings.cell_timeout, answer_cell=f"{q.qid}-answer" in client.overran)
+            if q.qid in client.lost
+            else _judge(prep.cache, q, prep.cases[q.qid], results, status.stopped)
+        )
         for q in lesson_for(job.assignment).questions
     ]
     executed = nbformat.writes(prep.notebook)
@@ -206,6 +220,16 @@ def _asks(prep: Prepared) -> dict[int, list[Ask]]:
     return asks
 
 
+def _lost_to_time(q: Question, limit: int | None, *, answer_cell: bool) -> Feedback:
+    """The feedback of a question whose answer cell or check ran past the cell limit and was stopped."""
+    what = "your answer cell" if answer_cell else "your function, on this task's check,"
+    message = (
+        f"Not graded: {what} ran longer than {limit} s and was stopped, so this task scores zero. Look for a "
+        "loop that never ends; the rest of your notebook was graded."
+    )
+    return Feedback(q.qid, q.title, Outcome.NOT_ATTEMPTED, message, 0.0, q.points, None, True)
+
+
 def _during(task: str, assignment: str) -> str:
     """Which task was running when grading stopped, in words for the instructor."""
     if not task:
@@ -215,7 +239,7 @@ def _during(task: str, assignment: str) -> str:
         question = lesson_for(assignment).question(qid)
     except KeyError:
         return f", in cell {task!r}"
-    part = "its answer cell" if task.endswith("-answer") else "its check on unseen books"
+    part = "its answer cell" if task.endswith("-answer") else "its checks"
     return f", in {question.title} ({part})"
 
 

@@ -21,6 +21,7 @@ class Status(StrEnum):
     GRADED = "graded"
     TAMPERED = "tampered"  # locked cells were edited; graded with the instructor's cells put back
     TIMED_OUT = "timed out"
+    TASK_TIMED_OUT = "a task timed out"  # interrupted at the cell limit; zero for it, the rest graded
     KERNEL_DIED = "kernel died"
     OUTPUT_TOO_LARGE = "output too large"  # one message over the size cap cut the kernel's connection
     UNREADABLE = "could not be read"
@@ -34,7 +35,14 @@ class Status(StrEnum):
         before it stopped and scores zero for the tasks it stopped: never "no score" instead of a low one.
         Only a file that is no notebook, or a failure of the grader itself, leaves no score.
         """
-        return self in (Status.GRADED, Status.TAMPERED, Status.TIMED_OUT, Status.KERNEL_DIED, Status.OUTPUT_TOO_LARGE)
+        return self in (
+            Status.GRADED,
+            Status.TAMPERED,
+            Status.TIMED_OUT,
+            Status.TASK_TIMED_OUT,
+            Status.KERNEL_DIED,
+            Status.OUTPUT_TOO_LARGE,
+        )
 
     @property
     def stopped(self) -> bool:

@@ -58,6 +58,11 @@ def feedback_page(record: GradeRecord, assignment: str) -> str:
                 f"<p><strong>Grading stopped early</strong> ({html.escape(record.status.value)}): "
                 f"{html.escape(record.detail)}. The tasks it did not reach score zero.</p>"
             )
+        if record.status is Status.TASK_TIMED_OUT:
+            parts.append(
+                f"<p><strong>A task ran too long</strong> ({html.escape(record.detail)}). That task scores zero; "
+                "its note below says what happened.</p>"
+            )
         if record.status is Status.TAMPERED:
             parts.append(
                 "<p>Some locked cells had been changed or deleted; they were put back as released before grading "

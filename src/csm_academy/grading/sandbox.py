@@ -462,6 +462,9 @@ def kernel_manager(spec: SandboxSpec) -> SandboxedKernelManager:
         connection_file=str(spec.scratch / "kernel.json"),
     )
     km.spec = spec
+    # An interrupt goes to the kernel as a message, and ipykernel signals only itself: a SIGINT to the
+    # process group would end bubblewrap, and with it the kernel, instead of the cell that overran.
+    km.kernel_spec.interrupt_mode = "message"
     return km
 
 
