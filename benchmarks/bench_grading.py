@@ -4,7 +4,7 @@ Run: python benchmarks/bench_grading.py [--submissions 200] [--assignment 01_nrr
 The cohort mixes reference answers, every known misconception, untouched releases and a few
 notebooks that hang. Both runs use the same machine, course, submissions and cell time limit; the
 script prints both wall times, the ratio, peak memory of each run's process tree, and whether the
-scores agree on every submission that does not hang.
+scores agree on every submission (a hanging task is interrupted by both, and the rest graded).
 """
 
 from __future__ import annotations
