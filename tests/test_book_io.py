@@ -101,6 +101,20 @@ def test_cli_rejects_nonsense_in_one_line(tmp_path, args, message):
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
+def test_cli_refuses_an_empty_folder_name_or_a_folder_that_holds_files(tmp_path):
+    run = _cli("book", "--seed", "1", "--accounts", "5", "--out", "")
+    assert run.returncode == 2 and run.stderr.strip() == "csm-academy: error: no folder named to write the book into"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my own file")
+    run = _cli("book", "--seed", "1", "--accounts", "5", "--out", str(mine))
+    assert run.returncode == 2 and "is not empty" in run.stderr and "--force" in run.stderr
+    assert "Traceback" not in run.stderr and sorted(p.name for p in mine.iterdir()) == ["notes.txt"]
+    run = _cli("book", "--seed", "1", "--accounts", "5", "--out", str(mine), "--force")
+    assert run.returncode == 0 and len(ca.load_book(mine).accounts) == 5
+    assert (mine / "notes.txt").read_text() == "my own file"
+
+
 def test_cli_reports_an_unwritable_folder(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

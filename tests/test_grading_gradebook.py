@@ -66,15 +66,40 @@ def test_a_submission_is_written_once_per_hash_however_often_it_arrives(layout):
     assert read_state(layout.state_file(A))["ana/" + NB].sha256 == "b" * 64
 
 
-@pytest.mark.parametrize("status", [s for s in Status if not s.scored])
-def test_a_submission_that_was_not_graded_writes_no_score_but_is_remembered(layout, status):
-    record = dataclasses.replace(_record("ben", status), detail="why")
+def _flagged(layout: CourseLayout, trainee: str) -> bool:
+    with Gradebook(layout.gradebook_url) as gb:
+        return gb.find_submission_notebook(NB.removesuffix(".ipynb"), A, trainee).flagged
+
+
+def test_autograded_tasks_need_no_manual_grade_as_under_nbgrader(layout):
     writer = Writer(layout, A)
+    writer.write(_record("ana"))
+    writer.close()
+    with Gradebook(layout.gradebook_url) as gb:
+        cells = gb.find_submission_notebook(NB.removesuffix(".ipynb"), A, "ana").grades
+        assert {g.name: g.needs_manual_grade for g in cells if g.name in {q.qid for q in QUESTIONS}} == {
+            q.qid: False for q in QUESTIONS
+        }
+    assert not _flagged(layout, "ana")
+
+
+@pytest.mark.parametrize("status", [s for s in Status if not s.scored])
+def test_a_resubmission_that_cannot_be_graded_zeroes_the_old_score_and_is_flagged(layout, status):
+    writer = Writer(layout, A)
+    writer.write(_record("ben"))  # graded once: full marks and an executed notebook
+    record = dataclasses.replace(_record("ben", status, sha256="b" * 64), detail="why")
     assert writer.write(record) is True
     writer.close()
-    assert "ben" not in _scores(layout)  # never a zero in the gradebook
+    # nbgrader's tables: zero on every task and the notebook flagged, so export and formgrader list ben
+    # and no score outlives the submission that replaced it.
+    assert _scores(layout) == {"ben": 0.0} and _flagged(layout, "ben")
     assert not layout.autograded("ben", A, NB).exists()
     assert read_state(layout.state_file(A)) == {"ben/" + NB: record.without_executed_notebook()}
+    # Graded again once fixed: the score comes back and the flag goes.
+    writer = Writer(layout, A)
+    writer.write(_record("ben", sha256="c" * 64))
+    writer.close()
+    assert _scores(layout) == {"ben": float(len(QUESTIONS))} and not _flagged(layout, "ben")
 
 
 def test_a_new_run_resumes_from_the_state_file(layout):

@@ -153,3 +153,21 @@ def test_trainee_functions_receive_no_hidden_truth(ex):
     ex.question("q1_nrr").evaluate(spy, ca.generate_book(5, 100))
     assert not seen["columns"] & {"fit", "root_cause", "churn_risk", "savable"}
     assert ex.book.truth is None
+
+
+def test_a_hint_past_the_last_says_there_are_no_more_and_repeats_the_last():
+    question = nrr_math.QUESTIONS[0]
+    last = question.hint(len(question.hints))
+    past = question.hint(len(question.hints) + 1)
+    assert past.text.startswith(f"There are no more hints: hint({len(question.hints)}) was the last.")
+    assert past.text.endswith(last.text) and past.level == last.level == past.of
+
+
+def test_a_trainees_check_shows_its_feedback_and_only_nbgrader_sees_a_failed_cell(ex, monkeypatch, capsys):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    ex.q1_nrr.check(answer=lambda report: 0.5)  # Run All goes on past a wrong or unattempted answer
+    assert "Q1 Net revenue retention — Not yet. That is not this book's NRR." in capsys.readouterr().out
+    for mode in ("validate", "autograde"):
+        monkeypatch.setenv("NBGRADER_EXECUTION", mode)
+        with pytest.raises(CheckFailed):
+            ex.q1_nrr.check(answer=lambda report: 0.5)

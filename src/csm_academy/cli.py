@@ -43,7 +43,7 @@ def _cmd_book(args: argparse.Namespace) -> int:
     book = generate_book(args.seed, args.accounts, segment_mix=_parse_mix(args.mix))
     if not args.with_truth:
         book = book.observable()
-    out = write_book(book, args.out)
+    out = write_book(book, args.out, replace=args.force)
     print(f"wrote {book!r} to {out}")
     return 0
 
@@ -80,10 +80,18 @@ def _cmd_open(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (and exit status 2), pointing at --help for the usage."""
+
+    def error(self, message: str):
+        """Print ``message`` as one line and exit with status 2 (argparse's own hook)."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``csm-academy``."""
-    parser = argparse.ArgumentParser(prog="csm-academy", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = OneLineParser(prog="csm-academy", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     p_open = sub.add_parser("open", help="open the course in JupyterLab")
     p_open.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
@@ -95,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_book.add_argument("--accounts", type=int, default=500, help="accounts in the starting book (default 500)")
     p_book.add_argument("--out", required=True, help="folder to write the CSV files into")
     p_book.add_argument("--mix", help="segment mix, e.g. 'SMB=0.6,Mid-Market=0.3,Enterprise=0.1'")
+    p_book.add_argument("--force", action="store_true", help="write into a folder that already holds files")
     p_book.add_argument(
         "--with-truth", action="store_true", help="also write truth.csv (instructors and teaching only)"
     )

@@ -11,3 +11,10 @@ class BookInputError(CsmAcademyError, ValueError):
 
 class BookFileError(CsmAcademyError, OSError):
     """A book on disk is missing, unreadable or malformed."""
+
+
+class UnknownAssignment(CsmAcademyError, KeyError):
+    """An assignment id no lesson defines (the message lists the known ones)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

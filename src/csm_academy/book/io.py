@@ -24,9 +24,17 @@ def datasets_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "datasets"
 
 
-def write_book(book: Book, folder: str | os.PathLike[str]) -> Path:
-    """Write every table of ``book`` as CSV into ``folder``, with a small manifest."""
+def write_book(book: Book, folder: str | os.PathLike[str], *, replace: bool = False) -> Path:
+    """Write every table of ``book`` as CSV into ``folder``, with a small manifest.
+
+    A folder that already holds files is refused unless ``replace``: a book never lands, unasked, among
+    someone's own files (or in the current folder, for an empty name).
+    """
+    if not str(folder).strip():
+        raise BookFileError("no folder named to write the book into")
     out = Path(folder)
+    if out.is_dir() and any(out.iterdir()) and not replace:
+        raise BookFileError(f"{out} is not empty: name a new or empty folder, or pass --force to write over it")
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"

@@ -49,7 +49,7 @@ def write_samples(folder: Path | None = None) -> list[Path]:
     root = folder or datasets_dir()
     written = []
     for name, (seed, n) in SAMPLES.items():
-        written.append(write_book(generate_book(seed, n), root / name))
+        written.append(write_book(generate_book(seed, n), root / name, replace=True))
     card = root / "README.md"
     if card.exists() and CARD_BEGIN in card.read_text():
         card.write_text(_with_card(card.read_text()))

@@ -18,7 +18,8 @@ DB_URL_ENV = "CSM_ACADEMY_DB_URL"  # the gradebook URL can hold a password: an e
 def _root(args: argparse.Namespace) -> Path:
     from csm_academy.grading.run import default_course_root
 
-    root = Path(args.course) if args.course else default_course_root()
+    # Absolute: nbgrader runs from the course folder, where a relative path would name something else.
+    root = Path(args.course).absolute() if args.course else default_course_root()
     if not (root / "source").exists():
         raise CsmAcademyError(f"{root} is not an nbgrader course folder (it has no source/)")
     return root
@@ -38,30 +39,56 @@ def cell_timeout(args: argparse.Namespace, config: CourseConfig) -> int | None:
 
 
 def _trainees(args: argparse.Namespace) -> list[str]:
-    names: list[str] = []
+    """The trainee ids of --trainees and --trainees-file, each once, in order; a bad one stops with where it is."""
+    named: list[tuple[str, str]] = []  # (id, where it was given)
     if args.trainees:
-        names += [t.strip() for t in args.trainees.split(",")]
+        named += [(t.strip(), "--trainees") for t in args.trainees.split(",") if t.strip()]
     if args.trainees_file:
         try:
-            names += Path(args.trainees_file).read_text().split()
-        except OSError as exc:
-            raise CsmAcademyError(f"cannot read {args.trainees_file}: {exc.strerror}") from None
-    names = [n for n in names if n]
-    bad = [n for n in names if not n.replace("-", "").replace("_", "").replace(".", "").isalnum() or n.startswith(".")]
-    if bad:
-        raise CsmAcademyError(f"trainee ids may hold letters, digits, '-', '_' and '.': {bad[0]!r} does not")
+            lines = Path(args.trainees_file).read_text().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            why = getattr(exc, "strerror", None) or "it is not a text file"
+            raise CsmAcademyError(f"cannot read {args.trainees_file}: {why}") from None
+        # One id per line: "Jean Dupont" on one line is one (bad) id, never two trainees.
+        named += [(line.strip(), f"{args.trainees_file} line {n}") for n, line in enumerate(lines, 1) if line.strip()]
+    names: list[str] = []
+    for name, where in named:
+        if not _valid_trainee_id(name):
+            raise CsmAcademyError(
+                f"{where}: {name!r} is not a trainee id (letters, digits, '-', '_' and '.' only, no spaces)"
+            )
+        if name in names:
+            raise CsmAcademyError(f"{where}: trainee {name!r} is listed twice")
+        names.append(name)
     return names
+
+
+def _valid_trainee_id(name: str) -> bool:
+    return name.replace("-", "").replace("_", "").replace(".", "").isalnum() and not name.startswith(".")
+
+
+def _at_least_one(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _cmd_release(args: argparse.Namespace) -> int:
     from csm_academy.grading.gradebook import generate_assignment
     from csm_academy.grading.seeds import load_or_create_secret, trainee_seed
+    from csm_academy.lessons.registry import lesson_for
     from csm_academy.questions.lesson import SEED_FILE
 
+    lesson_for(args.assignment)
+    trainees = _trainees(args)  # a bad list stops here, before anything is released
     layout, _ = course_from_args(args)
     generate_assignment(layout, args.assignment)
     secret = load_or_create_secret(layout.root)
-    trainees = _trainees(args)
     for trainee in trainees:
         folder = layout.personal_release(trainee, args.assignment)
         if folder.exists():
@@ -77,12 +104,15 @@ def _cmd_release(args: argparse.Namespace) -> int:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     from csm_academy.grading.reports import write_reports
-    from csm_academy.grading.run import grade, load_records, require_trust
+    from csm_academy.grading.run import grade, load_records, require_trust, submissions
     from csm_academy.grading.sandbox import Limits, limits_in_force
     from csm_academy.grading.seeds import load_or_create_secret
+    from csm_academy.lessons.registry import lesson_for
 
     require_trust(not args.no_sandbox, args.trusted_submissions)  # before anything is written
+    lesson_for(args.assignment)  # an unknown assignment is named before anything else is said or done
     layout, config = course_from_args(args)
+    submissions(layout, args.assignment)  # none at all: said in one line, before anything starts
     if not args.no_sandbox and not args.scheduler:  # on a cluster each worker's machine sets its own
         print(limits_in_force(Limits()))
     summary = grade(
@@ -111,7 +141,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from csm_academy.grading.reports import write_reports
     from csm_academy.grading.run import load_records
+    from csm_academy.lessons.registry import lesson_for
 
+    lesson_for(args.assignment)
     layout = CourseLayout(_root(args))  # reports read the state file only: no gradebook, no config
     records = load_records(layout, args.assignment)
     if not records:
@@ -139,7 +171,9 @@ def add_instructor_commands(sub) -> None:
     p = sub.add_parser("grade", help="grade every submission in parallel, sandboxed, into nbgrader's gradebook")
     p.add_argument("assignment")
     p.add_argument("--course", help=course_help)
-    p.add_argument("--workers", type=int, help="parallel kernels on the local cluster (default: one per CPU core)")
+    p.add_argument(
+        "--workers", type=_at_least_one, help="parallel kernels on the local cluster (default: one per CPU core)"
+    )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -156,10 +190,10 @@ def add_instructor_commands(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
         "--cell-timeout",
-        type=int,
+        type=_at_least_one,
         help="seconds a cell may run (default: c.Execute.timeout in the course's nbgrader_config.py, else 30)",
     )
-    p.add_argument("--timeout", type=int, default=180, help="seconds a whole notebook may run (default 180)")
+    p.add_argument("--timeout", type=_at_least_one, default=180, help="seconds a whole notebook may run (default 180)")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("report", help="write grades.csv, feedback pages and the cohort report again")

@@ -14,6 +14,7 @@ from csm_academy.errors import CsmAcademyError
 from csm_academy.grading.course_config import load_course_config
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.records import GradeRecord, RecordError
+from csm_academy.lessons.registry import lesson_for
 
 SERVER_COURSE_ID = "default_course"  # the course row nbgrader's Gradebook creates by itself
 
@@ -119,11 +120,12 @@ class Writer:
         once = (record.trainee, record.notebook, record.sha256)
         if once in self.written:
             return False
-        if record.scored:
-            self._gradebook(record)
-            if record.executed_notebook:
-                out = self.layout.autograded(record.trainee, self.assignment, record.notebook)
-                _atomic_write(out, record.executed_notebook)
+        self._gradebook(record, flagged_before=_unscored(self.state.get(record.key)))
+        out = self.layout.autograded(record.trainee, self.assignment, record.notebook)
+        if record.scored and record.executed_notebook:
+            _atomic_write(out, record.executed_notebook)
+        elif not record.scored:
+            out.unlink(missing_ok=True)  # an earlier graded copy would show scores this submission no longer has
         self.state[record.key] = record.without_executed_notebook()
         _atomic_write(self.state_path, state_json(self.state))
         self.written.add(once)
@@ -136,10 +138,18 @@ class Writer:
                 self._gb.close()
             self._gb = None
 
-    def _gradebook(self, record: GradeRecord) -> None:
+    def _gradebook(self, record: GradeRecord, *, flagged_before: bool) -> None:
+        """Write the record into nbgrader's tables as ``nbgrader autograde`` would.
+
+        Autograded cells need no manual grade (unless one was given). A submission that could not be graded
+        scores zero on every task and is flagged, so formgrader and ``nbgrader export`` show every trainee
+        and no earlier score outlives the submission that replaced it; grading it later lifts the flag.
+        """
         from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning
 
         notebook = Path(record.notebook).stem
+        points = {q.qid: float(q.points) for q in record.questions} if record.scored else {}
+        qids = [q.qid for q in lesson_for(self.assignment).questions]
         for attempt in range(3):
             if self._gb is None:
                 self._gb = open_gradebook(self.layout)
@@ -151,9 +161,15 @@ class Writer:
                     warnings.filterwarnings("ignore", category=SAWarning)
                     gb.update_or_create_student(record.trainee)
                     gb.update_or_create_submission(self.assignment, record.trainee)
-                    for q in record.questions:
-                        grade = gb.find_grade(q.qid, notebook, self.assignment, record.trainee)
-                        grade.auto_score = float(q.points)
+                    for qid in qids:
+                        grade = gb.find_grade(qid, notebook, self.assignment, record.trainee)
+                        grade.auto_score = points.get(qid, 0.0)
+                        grade.needs_manual_grade = grade.manual_score is not None
+                    submitted = gb.find_submission_notebook(notebook, self.assignment, record.trainee)
+                    if not record.scored:
+                        submitted.flagged = True
+                    elif flagged_before:
+                        submitted.flagged = False
                     gb.db.commit()
                 return
             except (OperationalError, IntegrityError):
@@ -164,6 +180,10 @@ class Writer:
                 self.close()
                 if attempt == 2:
                     raise
+
+
+def _unscored(record: GradeRecord | None) -> bool:
+    return record is not None and not record.scored
 
 
 def read_state(path: Path) -> dict[str, GradeRecord]:

@@ -38,6 +38,21 @@ def require_trust(sandbox: bool, trusted: bool) -> None:
         )
 
 
+def submissions(layout: CourseLayout, assignment: str) -> list[tuple[str, str]]:
+    """Every (trainee, notebook) handed in for ``assignment``; none at all is an instructor's error."""
+    found = [
+        (trainee, nb)
+        for trainee in layout.trainees(assignment)
+        for nb in layout.notebooks(assignment)
+        if layout.submitted(trainee, assignment, nb).exists()
+    ]
+    if not found:
+        raise CsmAcademyError(
+            f"no submissions of {assignment} yet: none under {layout.root / 'submitted'}/<trainee>/{assignment}/"
+        )
+    return found
+
+
 def grade(
     layout: CourseLayout,
     assignment: str,
@@ -72,18 +87,15 @@ def grade(
                 "--trusted-submissions to grade WITHOUT isolation (trainee code then runs with your rights)."
             )
     ensure_released(layout, assignment)
+    submitted = submissions(layout, assignment)
     writer = Writer(layout, assignment)
     todo: list[Job] = []
     skipped = 0
-    for trainee in layout.trainees(assignment):
-        for nb in layout.notebooks(assignment):
-            path = layout.submitted(trainee, assignment, nb)
-            if not path.exists():
-                continue
-            if not force and writer.already_graded(trainee, nb, sha256_of(path)):
-                skipped += 1
-                continue
-            todo.append(Job(trainee, assignment, nb))
+    for trainee, nb in submitted:
+        if not force and writer.already_graded(trainee, nb, sha256_of(layout.submitted(trainee, assignment, nb))):
+            skipped += 1
+            continue
+        todo.append(Job(trainee, assignment, nb))
     settings = Settings(
         layout=layout,
         secret=secret,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csm_academy.errors import UnknownAssignment
 from csm_academy.lessons import expansion, health_score, nrr_math, save_or_let_go
 from csm_academy.questions.lesson import Lesson
 
@@ -10,8 +11,9 @@ LESSONS: tuple[Lesson, ...] = (nrr_math.LESSON, health_score.LESSON, expansion.L
 
 
 def lesson_for(assignment: str) -> Lesson:
-    """The lesson whose assignment id is ``assignment``, or a KeyError listing the known ones."""
+    """The lesson whose assignment id is ``assignment``; else UnknownAssignment (a KeyError) listing the known ones."""
     for lesson in LESSONS:
         if lesson.assignment == assignment:
             return lesson
-    raise KeyError(f"no lesson defines assignment {assignment!r}; known: {', '.join(x.assignment for x in LESSONS)}")
+    known = ", ".join(x.assignment for x in LESSONS)
+    raise UnknownAssignment(f"no lesson defines assignment {assignment!r}; known: {known}")

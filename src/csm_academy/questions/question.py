@@ -152,10 +152,14 @@ _MISSING = object()
 
 
 def hint_of(title: str, hints: tuple[str, ...], level: int) -> Hint:
-    """Hint number ``level`` of ``hints`` (clamped to the ones there are)."""
+    """Hint number ``level`` of ``hints``; past the last, a note that there are no more, and the last again."""
     if not hints:
         return Hint(title, 1, 1, "There are no hints for this one: re-read the task above.")
-    level = min(max(int(level), 1), len(hints))
+    level = max(int(level), 1)
+    if level > len(hints):
+        last = len(hints)
+        again = f"There are no more hints: hint({last}) was the last. Here it is again. {hints[-1]}"
+        return Hint(title, last, last, again)
     return Hint(title, level, len(hints), hints[level - 1])
 
 

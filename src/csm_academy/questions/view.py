@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -31,6 +32,10 @@ def _grading() -> bool:
     return grading_dir() is not None
 
 
+def _nbgrader_executing() -> bool:
+    return bool(os.environ.get(NBGRADER_EXECUTION))
+
+
 def show(obj: Any, *, raw: bool = False) -> None:
     """Display ``obj`` in the notebook (``raw``: a mime bundle as is), or print it outside IPython."""
     try:
@@ -45,6 +50,8 @@ def show(obj: Any, *, raw: bool = False) -> None:
     print(obj)
 
 
+#: Set by nbgrader while its validate or autograde runs a notebook ("validate" or "autograde").
+NBGRADER_EXECUTION = "NBGRADER_EXECUTION"
 #: Said by a graded exercise's solution(), in a trainee's session and in the grading kernel alike.
 NO_SOLUTIONS = "Solutions are not shown in graded exercises: try hint(1) and hint(2) instead."
 #: Said by a hidden test under `csm-academy grade`, where the grader asks for the answer itself.
@@ -70,10 +77,15 @@ class QuestionView:
         return self._q.evaluate(answer, self._owner.book)
 
     def check(self, answer: Any = _MISSING) -> None:
-        """Check the answer on this notebook's book and show the feedback; graded checks raise if wrong."""
+        """Check the answer on this notebook's book and show the feedback; under nbgrader, a wrong one fails the cell.
+
+        In a trainee's own session a check only shows its feedback, so Run All runs every cell. nbgrader's
+        validate and autograde (which set ``NBGRADER_EXECUTION``) read a failed cell as a failed test, so
+        there a graded check that is not right raises. Under `csm-academy grade` the hidden part of the
+        same cell must still run, so it never raises there.
+        """
         feedback = self.feedback(answer)
-        # Under `csm-academy grade` the hidden part of the same cell must still run, so never raise there.
-        if self._owner.graded and feedback.outcome is not Outcome.CORRECT and not _grading():
+        if self._owner.graded and feedback.outcome is not Outcome.CORRECT and _nbgrader_executing() and not _grading():
             raise CheckFailed(feedback)
         # Shown, not returned: a returned value would print twice and nbgrader would read it as a score.
         show(feedback)
