@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import zmq
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError
 from nbformat import NotebookNode
@@ -65,14 +66,13 @@ class BoundedNotebookClient(NotebookClient):
         self.cut_off = False  # a channel to the kernel was cut while it ran (a message over the size cap)
         self._stop_kernel = stop_kernel  # kills the kernel's whole process group (the grader's own)
         self._watch: asyncio.Task | None = None
+        self._watched: list = []  # the channel sockets whose disconnections are watched
 
     async def async_start_new_kernel_client(self) -> Any:
         """Connect to the kernel, then watch its channels for a connection cut by the message size cap."""
         kc = await super().async_start_new_kernel_client()
-        monitors = [
-            channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
-            for channel in (kc.shell_channel, kc.iopub_channel)
-        ]
+        self._watched = [kc.shell_channel.socket, kc.iopub_channel.socket]
+        monitors = [socket.get_monitor_socket(zmq.EVENT_DISCONNECTED) for socket in self._watched]
         self._watch = asyncio.ensure_future(self._watch_channels(monitors))
         return kc
 
@@ -98,6 +98,16 @@ class BoundedNotebookClient(NotebookClient):
                 self._watch.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._watch
+            for socket in self._watched:
+                with contextlib.suppress(zmq.ZMQError):
+                    socket.disable_monitor()
+            # nbclient leaves the channels of a kernel it did not start open: closed here, with the client's
+            # own ZeroMQ context, or every submission would leave threads and sockets behind in the worker.
+            if self.kc is not None:
+                self.kc.stop_channels()
+
+    # nbclient binds execute to its own async_execute: bound again here, so the lines above run.
+    execute = run_sync(async_execute)
 
     def output(
         self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int
