@@ -108,6 +108,13 @@ def _gradebook_scores(course: Path) -> dict[str, float]:
         return {s.student_id: s.score for s in gb.find_assignment(A).submissions}
 
 
+def _gradebook_flagged(course: Path) -> set[str]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {s.student_id for s in gb.find_assignment(A).submissions if any(n.flagged for n in s.notebooks)}
+
+
 @pytest.fixture(scope="module")
 def local_run(tmp_path_factory):
     """The reference: the cohort graded on a local cluster started by the run (the default)."""
@@ -274,9 +281,10 @@ def test_a_submission_that_kills_its_worker_every_time_fails_clearly_and_the_run
     rows = _rows(course)
     assert rows["killer"]["status"] == "grading failed"
     assert rows["killer"]["detail"] == "killed the grading worker 3 times"
-    assert rows["killer"]["total"] == ""  # not graded: never shown as a zero
+    assert rows["killer"]["total"] == ""  # not graded: never shown as a zero in the reports
     assert _totals(course) == {"killer": None, "honest-1": TOTAL, "honest-2": TOTAL, "honest-3": TOTAL, "untouched": 0}
-    assert "killer" not in _gradebook_scores(course)
+    # In nbgrader's tables it scores zero and is flagged, so `nbgrader export` and formgrader list the trainee.
+    assert _gradebook_scores(course)["killer"] == 0.0 and _gradebook_flagged(course) == {"killer"}
 
 
 def test_a_worker_that_cannot_sandbox_stops_the_run_with_a_clear_message(dask_cluster, tmp_path):
