@@ -174,7 +174,7 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
         detail += _during(client.task, job.assignment)
     elif client.overran:
         # Each task that ran too long was interrupted and scores zero; the rest of the notebook was graded.
-        where = "; ".join(_during(task, job.assignment).removeprefix(", in ") for task in client.overran)
+        where = "; ".join(_task_words(task, job.assignment) for task in client.overran)
         cells = "a cell ran" if len(client.overran) == 1 else f"{len(client.overran)} cells ran"
         overran = f"{cells} longer than {settings.cell_timeout} s and stopped when interrupted, in {where}"
         overran += "; the rest was graded"
@@ -232,15 +232,18 @@ def _lost_to_time(q: Question, limit: int | None, *, answer_cell: bool) -> Feedb
 
 def _during(task: str, assignment: str) -> str:
     """Which task was running when grading stopped, in words for the instructor."""
-    if not task:
-        return ""
+    return f", in {_task_words(task, assignment)}" if task else ""
+
+
+def _task_words(task: str, assignment: str) -> str:
+    """A task (a cell's grade id, "cell N", or a question id) as the instructor reads it."""
     qid = task.removesuffix("-answer")
     try:
         question = lesson_for(assignment).question(qid)
     except KeyError:
-        return f", in cell {task!r}"
+        return f"cell {task!r}"
     part = "its answer cell" if task.endswith("-answer") else "its checks"
-    return f", in {question.title} ({part})"
+    return f"{question.title} ({part})"
 
 
 def discard(prep: Prepared) -> None:
