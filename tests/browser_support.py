@@ -446,8 +446,6 @@ class TraineeLab:
         self._opened = 0
 
     def _start(self) -> None:
-        from playwright.sync_api import sync_playwright
-
         (self.served / "course").mkdir(parents=True)
         for nb in sorted(COURSE.glob("*.ipynb")):
             shutil.copy(nb, self.served / "course" / nb.name)
@@ -455,14 +453,31 @@ class TraineeLab:
         self.server.launch()  # boots while nbgrader releases the exercises
         release_exercises(self.workdir, self.served / "exercises")
         self.server.wait_ready()
-        self._playwright = sync_playwright().start()
-        self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        self._launch_browser()
+
+    def _launch_browser(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        if self._browser is None:
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+    def static_page(self):
+        """A fresh browser page for a static file (no JupyterLab needed): the suite's one browser, started if need be.
+
+        Playwright allows one sync session per thread, so static pages share the lab's browser.
+        """
+        require_chromium()
+        self._launch_browser()
+        context = self._browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(UI_MS)
+        return context.new_page()
 
     def ensure_started(self) -> None:
         require_chromium()
         if self._failed is not None:
             raise RuntimeError(f"the browser session failed to start earlier: {self._failed}")
-        if self._browser is None:
+        if self.server is None:  # a static page may have started the browser alone
             try:
                 self._start()
             except BaseException as exc:

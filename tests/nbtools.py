@@ -103,14 +103,25 @@ def new_course(root: Path, assignment: str) -> dict:
     return load(root / "course" / "release" / assignment / f"{assignment}.ipynb")
 
 
-def autograde_cohort(root: Path, assignment: str, cohort: dict[str, dict]) -> dict[str, str]:
-    """Submit each trainee's notebook, run `nbgrader autograde`, and return the submissions' hashes."""
+#: What `nbgrader submit` writes beside a submission (nbgrader reads it into the gradebook's timestamp).
+SUBMITTED_AT = "2026-11-20 09:30:00.000000 UTC"
+
+
+def submit_cohort(root: Path, assignment: str, cohort: dict[str, dict]) -> dict[str, str]:
+    """Put each trainee's notebook where `nbgrader submit` and collect leave it; return the submissions' hashes."""
     hashes = {}
     for student, nb in cohort.items():
         path = root / "course" / "submitted" / student / assignment / f"{assignment}.ipynb"
         path.parent.mkdir(parents=True)
         path.write_text(json.dumps(nb, indent=1))
+        (path.parent / "timestamp.txt").write_text(SUBMITTED_AT)
         hashes[student] = sha256(path)
+    return hashes
+
+
+def autograde_cohort(root: Path, assignment: str, cohort: dict[str, dict]) -> dict[str, str]:
+    """Submit each trainee's notebook, run `nbgrader autograde`, and return the submissions' hashes."""
+    hashes = submit_cohort(root, assignment, cohort)
     run = run_nbgrader(root, "autograde", assignment, "--force")
     assert run.returncode == 0, run.stderr[-3000:]
     return hashes
@@ -121,6 +132,38 @@ def gradebook(root: Path) -> Gradebook:
     from nbgrader.api import Gradebook
 
     return Gradebook(f"sqlite:///{root / 'course' / 'gradebook.db'}")
+
+
+def gradebook_rows(root: Path, assignment: str, student: str) -> dict:
+    """Every field nbgrader's gradebook holds for one student's submission, as plain values to compare."""
+    with gradebook(root) as gb:
+        sub = gb.find_submission(assignment, student)
+        return {
+            "submission": {
+                "timestamp": sub.timestamp,
+                "score": sub.score,
+                "max_score": sub.max_score,
+                "code_score": sub.code_score,
+                "written_score": sub.written_score,
+                "needs_manual_grade": sub.needs_manual_grade,
+                "late_submission_penalty": sub.late_submission_penalty,
+                "extension": sub.extension,
+            },
+            "notebooks": {
+                nb.name: {
+                    "flagged": nb.flagged,
+                    "score": nb.score,
+                    "needs_manual_grade": nb.needs_manual_grade,
+                    "failed_tests": nb.failed_tests,
+                    "grades": {
+                        g.name: (g.auto_score, g.manual_score, g.extra_credit, g.needs_manual_grade, g.max_score)
+                        for g in nb.grades
+                    },
+                    "comments": {c.name: (c.auto_comment, c.manual_comment) for c in nb.comments},
+                }
+                for nb in sub.notebooks
+            },
+        }
 
 
 def notebook_scores(root: Path, assignment: str, student: str) -> dict[str, float]:

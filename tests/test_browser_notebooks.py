@@ -16,8 +16,20 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from csm_academy.grading.records import GradeRecord, Job, QuestionResult, Status
+from csm_academy.grading.reports import write_reports
+from csm_academy.grading.roster import Handed, Handin, Known, RosterEntry
+from csm_academy.lessons.registry import lesson_for
+from csm_academy.questions.feedback import Outcome
 from tests import nbtools
-from tests.browser_support import COURSE, RUN_ALL_MS, UI_MS, WIDGET_FAILURES, NotebookPage, TraineeLab
+from tests.browser_support import (
+    COURSE,
+    RUN_ALL_MS,
+    UI_MS,
+    WIDGET_FAILURES,
+    NotebookPage,
+    TraineeLab,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -304,3 +316,140 @@ def test_exercise_feedback_for_a_wrong_then_a_right_answer(open_notebook):
     expect(feedback.locator(STDERR)).to_have_count(0)
     _assert_no_page_errors(nb)
     nb.screenshot("exercise-01_nrr_math-q1-answered")
+
+
+# --- the instructor's cohort report: a static page, no JupyterLab ----------------------------------------------
+
+
+@pytest.fixture
+def static_page(trainee_lab):
+    """A Chromium page for a static file, from the suite's browser (JupyterLab is not started for it)."""
+    expect.set_options(timeout=UI_MS)
+    page = trainee_lab.static_page()
+    try:
+        yield page
+    finally:
+        page.context.close()
+
+
+REPORT_A = "01_nrr_math"
+REPORT_NB = f"{REPORT_A}.ipynb"
+RENAMED = f"{REPORT_A}/{REPORT_A} (1).ipynb"
+TIMED_OUT_Q6 = (
+    "a cell ran longer than 30 s and stopped when interrupted, in Q6 Which segment's NRR hides logo churn? "
+    "(its checks); the rest was graded"
+)
+
+
+def _graded(trainee: str, status: Status = Status.GRADED, detail: str = "", *, wrong=(), lost=(), found_as=""):
+    """A roster entry whose record has every question right but ``wrong`` ((qid, misconception) pairs) and
+    ``lost`` (qids stopped at the cell limit)."""
+    results = []
+    for q in lesson_for(REPORT_A).questions:
+        mistake = dict(wrong).get(q.qid, "")
+        if q.qid in lost:
+            message = "Not graded: your function, on this task's check, ran longer than 30 s and was stopped."
+            results.append(QuestionResult(q.qid, q.title, Outcome.NOT_ATTEMPTED, message, 0.0, q.points))
+        elif q.qid in dict(wrong):
+            results.append(
+                QuestionResult(q.qid, q.title, Outcome.INCORRECT, "Not yet.", 0.0, q.points, mistake or None)
+            )
+        else:
+            results.append(QuestionResult(q.qid, q.title, Outcome.CORRECT, "Right.", q.points, q.points))
+    record = GradeRecord.of(Job(trainee, REPORT_A, REPORT_NB, found_as), status, detail, questions=results)
+    handed = Handed.RENAMED if found_as else Handed.AS_RELEASED
+    return RosterEntry(
+        trainee, REPORT_NB, (Known.LISTED, Known.FOLDER), Handin(trainee, REPORT_NB, handed, found_as), record
+    )
+
+
+def _report_roster() -> list[RosterEntry]:
+    """Six trainees: clean, two misconceptions, a timed-out task, a renamed file, one who handed nothing in."""
+    return [
+        _graded("ana"),
+        _graded("ben", wrong=[("q1_nrr", "nrr_counts_new_logos"), ("q2_grr", "grr_includes_expansion")]),
+        _graded(
+            "cid",
+            Status.TASK_TIMED_OUT,
+            TIMED_OUT_Q6,
+            wrong=[("q2_grr", "grr_includes_expansion")],
+            lost=["q6_segment_masking_churn"],
+        ),
+        _graded("dee", wrong=[("q4_retention_by_segment", "")], found_as=RENAMED),
+        RosterEntry("eve", REPORT_NB, (Known.LISTED,), Handin("eve", REPORT_NB, Handed.NOT_SUBMITTED)),
+        _graded("fay", wrong=[("q1_nrr", "nrr_counts_new_logos")]),
+    ]
+
+
+def test_cohort_report_in_the_browser_shows_roster_misconceptions_and_ranked_tasks(static_page, tmp_path):
+    out = write_reports(_report_roster(), REPORT_A, tmp_path / "reports")
+    page = static_page
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(out["cohort"].as_uri())
+
+    expect(page.locator("h1")).to_have_text(f"Cohort report: {REPORT_A}")
+    expect(page.locator("p.summary")).to_contain_text(
+        "6 trainees known: 5 graded, 1 not submitted; 3 need your attention"
+    )
+
+    # The roster: every trainee with their status, marks and what to act on; no score is shown as no score.
+    rows = page.locator("table.roster tbody tr")
+    expect(rows.locator("td:nth-child(1)")).to_have_text(["ana", "ben", "cid", "dee", "eve", "fay"])
+    expect(rows.locator("td:nth-child(2)")).to_have_text(
+        [
+            "graded",
+            "graded",
+            re.compile(r"^a task timed out"),
+            re.compile(r"^graded"),
+            re.compile(r"^not submitted"),
+            "graded",
+        ]
+    )
+    expect(page.locator("table.roster tr.ungraded")).to_have_text(re.compile(r"^eve\s*not submitted\s*no score"))
+    expect(page.locator("table.roster tr.note")).to_have_count(2)  # cid (a task timed out) and dee (renamed)
+    cid, dee, eve = (rows.filter(has=page.locator("td:first-child", has_text=t)) for t in ("cid", "dee", "eve"))
+    expect(cid.locator("td").nth(7)).to_have_text("0/2")  # Q6, stopped at the cell limit
+    expect(cid.locator("td").last).to_have_text(TIMED_OUT_Q6)
+    expect(dee.locator("td").last).to_have_text(
+        f"graded from {RENAMED!r} (under another file name; released as {REPORT_NB!r})"
+    )
+    expect(eve.locator("a")).to_have_count(0)  # nothing handed in: no feedback page to link to
+    expect(eve.locator("td.num")).to_have_text(["—"] * 8)
+
+    # Mistakes in words, with who made them and where to revisit, most trainees first (ties in question order).
+    catalogue = lesson_for(REPORT_A).misconceptions
+    mistakes = page.locator("table.misconceptions tbody tr")
+    expect(mistakes.locator("td:nth-child(1)")).to_have_text(
+        [catalogue["nrr_counts_new_logos"].message, catalogue["grr_includes_expansion"].message]
+    )
+    expect(mistakes.locator("td:nth-child(4)")).to_have_text(["ben, fay", "ben, cid"])
+    expect(mistakes.first.locator("td:nth-child(5)")).to_have_text(
+        'course/01_nrr_math.ipynb, section "Why new logos never enter NRR"'
+    )
+    expect(page.locator("body")).not_to_contain_text("nrr_counts_new_logos")
+
+    # Tasks ranked by points lost: Q1 and Q2 4 each (question order), Q4 3, Q6 2.
+    tasks = page.locator("table.tasks tbody tr")
+    expect(tasks.locator("td:nth-child(2)")).to_have_text(
+        [q.title for q in lesson_for(REPORT_A).questions if q.qid.startswith(("q1", "q2", "q4", "q6"))]
+        + [re.compile(r"^Q[357] ")] * 3
+    )
+    expect(tasks.locator("td:nth-child(3)")).to_have_text(["4", "4", "3", "2", "0", "0", "0"])
+
+    # The score distribution: titled, both axes labelled, whole trainees on the ticks.
+    chart = page.locator("#distribution + svg")
+    expect(chart.locator("text.xtitle")).to_have_text("Total points (out of 15)")
+    expect(chart.locator("text.ytitle")).to_have_text("Trainees")
+    expect(chart.locator("text.ytick")).to_have_text(["0", "1", "2"])
+
+    page.screenshot(path=str(NotebookPage.screenshot_path("cohort-report")), full_page=True)
+    assert errors == [] and all(url.startswith("file://") for url in requests), (errors, requests)
+
+    # The link works: dee's feedback page opens and says which file was graded.
+    dee.locator("a").click()
+    expect(page.locator("h1")).to_have_text(f"Feedback: dee, {REPORT_A}")
+    expect(page.locator("p.found-as")).to_contain_text(f"Graded from the file {RENAMED}")
+    assert page.url == (out["cohort"].parent / "feedback" / "dee.html").as_uri()

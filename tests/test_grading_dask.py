@@ -98,7 +98,9 @@ def _rows(course: Path) -> dict[str, dict]:
 
 
 def _totals(course: Path) -> dict[str, float | None]:
-    return {t: (float(r["total"]) if r["total"] else None) for t, r in _rows(course).items()}
+    """Each submission's total (None when it has no score); trainees who handed nothing in are left out."""
+    rows = _rows(course).items()
+    return {t: (float(r["total"]) if r["total"] else None) for t, r in rows if r["status"] != "not submitted"}
 
 
 def _gradebook_scores(course: Path) -> dict[str, float]:
@@ -130,6 +132,8 @@ def test_a_local_cluster_run_gives_the_expected_scores(local_run):
     assert f"graded {len(expected)} submissions" in run.stdout
     assert _totals(course) == expected
     assert _rows(course)["exits-kernel"]["status"] == "kernel died"
+    # Released a personal copy, handed nothing in: on the roster all the same.
+    assert {t: _rows(course)[t]["status"] for t in ("ana", "ben")} == {"ana": "not submitted", "ben": "not submitted"}
     scored = {t: v for t, v in expected.items() if v is not None}
     assert _gradebook_scores(course) == scored
     assert groups_left_behind() == []  # no kernel left behind by the workers the run closed

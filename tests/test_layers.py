@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "csm_academy"
 LAYERS: dict[str, int] = {
     "constants": 0,
     "errors": 0,
+    "content": 0,
     "book": 1,
     "metrics": 2,
     "charts": 2,
@@ -24,12 +25,20 @@ LAYERS: dict[str, int] = {
     "lessons": 4,  # content, one folder per module
     "widgets": 4,
     "grading": 5,
-    "cli": 6,
-    "__main__": 7,
-    "__init__": 7,
+    "workspace": 5,  # the trainee's folder; builds student editions with grading's nbgrader call
+    "selfstudy": 6,  # a trainee grading their own exercise: the grader and the workspace
+    "cli": 7,
+    "__main__": 8,
+    "__init__": 8,
 }
 #: Parts of one layer that still must not import each other (content never reaches into the engine's peers).
-SAME_LAYER_FORBIDDEN = {("metrics", "charts"), ("charts", "metrics"), ("lessons", "widgets"), ("widgets", "lessons")}
+SAME_LAYER_FORBIDDEN = {
+    ("metrics", "charts"),
+    ("charts", "metrics"),
+    ("lessons", "widgets"),
+    ("widgets", "lessons"),
+    ("grading", "workspace"),
+}
 
 
 def _module_name(path: Path) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import html
-import json
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -106,12 +105,9 @@ class Courses:
             reference = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / spec.assignment / spec.notebook))
             trainees = {"reference": nbtools.submission(release, reference), "untouched": release}
             trainees.update(nbtools.misconception_submissions(release, reference, spec.wrong))
-            hashes = {}
-            for student, nb in trainees.items():
-                path = root / "course" / "submitted" / student / spec.assignment / spec.notebook
-                path.parent.mkdir(parents=True)
-                path.write_text(json.dumps(nb, indent=1))
-                hashes[student] = nbtools.sha256(path)
+            if spec.written:
+                trainees["written"] = written_submission(spec, release)
+            hashes = nbtools.submit_cohort(root, spec.assignment, trainees)
             cli = Path(sys.executable).parent / "csm-academy"
             run = subprocess.run(
                 [str(cli), "grade", spec.assignment, "--course", str(root / "course"), "--no-progress"]
@@ -138,8 +134,7 @@ def cohort(spec: LessonSpec, release: dict) -> dict[str, dict]:
         "always-equal": nbtools.submission(release, {**reference, spec.tricked_qid: spec.always_equal}),
     }
     if spec.written:
-        typed = nbtools.submission(release, reference)
-        trainees["written"] = nbtools.with_written_answer(typed, spec.written.grade_id, spec.written.text)
+        trainees["written"] = written_submission(spec, release)
     for student, answer in spec.own_book.items():
         trainees[student] = nbtools.submission(release, {**reference, answer.qid: answer.code})
     # One known mistake through plain nbgrader (its feedback page is checked); all of them go through
@@ -147,6 +142,14 @@ def cohort(spec: LessonSpec, release: dict) -> dict[str, dict]:
     mistake = {spec.feedback_mistake: spec.wrong[spec.feedback_mistake]}
     trainees.update(nbtools.misconception_submissions(release, reference, mistake))
     return trainees
+
+
+def written_submission(spec: LessonSpec, release: dict) -> dict:
+    """The reference with a written answer typed in (graded by hand in both graders)."""
+    assert spec.written is not None
+    reference = nbtools.reference_code(nbtools.load(nbtools.EXERCISES / spec.assignment / spec.notebook))
+    typed = nbtools.submission(release, reference)
+    return nbtools.with_written_answer(typed, spec.written.grade_id, spec.written.text)
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +209,20 @@ def test_our_grader_gives_the_reference_full_marks_and_the_release_zero(courses:
         row = graded.rows[student]
         assert (row["status"], float(row["total"])) == ("graded", total), row
     nbtools.assert_submissions_unchanged(graded.root, spec.assignment, graded.hashes)
+
+
+@pytest.mark.parametrize("spec", _lessons())
+def test_our_gradebook_rows_equal_plain_nbgraders_field_by_field(courses: Courses, spec: LessonSpec):
+    # The same submissions graded both ways: the right answers, the untouched release, a known mistake and,
+    # where the lesson has one, a typed written answer. Tricks that only our hidden tests catch differ on
+    # purpose and are left out.
+    plain, ours = courses.graded(spec), courses.graded_here(spec)
+    same = ["reference", "untouched", f"mis-{spec.feedback_mistake}"] + (["written"] if spec.written else [])
+    for student in same:
+        theirs = nbtools.gradebook_rows(plain.root, spec.assignment, student)
+        assert nbtools.gradebook_rows(ours.root, spec.assignment, student) == theirs, student
+    if spec.written:  # the written answer waits for a person in both, the untouched one scores zero in both
+        assert theirs["submission"]["needs_manual_grade"]
 
 
 @pytest.mark.parametrize(("spec", "mid"), _mistakes())

@@ -10,18 +10,11 @@ import pandas as pd
 
 from csm_academy.book.book import OBSERVABLE_TABLES, Book
 from csm_academy.book.schema import TABLES_BY_NAME
+from csm_academy.content import datasets_dir
 from csm_academy.errors import BookFileError
 
 MANIFEST = "book.json"
 _DATE_FORMAT = "%Y-%m-%d"
-
-
-def datasets_dir() -> Path:
-    """The folder holding the committed sample books (``CSM_ACADEMY_DATASETS`` overrides it)."""
-    override = os.environ.get("CSM_ACADEMY_DATASETS")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[3] / "datasets"
 
 
 def write_book(book: Book, folder: str | os.PathLike[str], *, replace: bool = False) -> Path:

@@ -21,8 +21,29 @@ def _root(args: argparse.Namespace) -> Path:
     # Absolute: nbgrader runs from the course folder, where a relative path would name something else.
     root = Path(args.course).absolute() if args.course else default_course_root()
     if not (root / "source").exists():
-        raise CsmAcademyError(f"{root} is not an nbgrader course folder (it has no source/)")
+        raise CsmAcademyError(
+            f"{root} is not an nbgrader course folder (it has no source/); make one with: csm-academy course init DIR"
+        )
     return root
+
+
+def _cmd_course_init(args: argparse.Namespace) -> int:
+    from csm_academy.content import exercise_sources, nbgrader_config
+    from csm_academy.grading.course_config import CONFIG_FILE
+    from csm_academy.grading.run import LOCAL_COURSE
+
+    folder = Path(args.folder).absolute()
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise CsmAcademyError(f"{folder} already holds files: course init makes a new course in a new or empty folder")
+    course = folder / LOCAL_COURSE
+    # Copies, not links: the course stays as it was released even when the package is upgraded under it.
+    shutil.copytree(exercise_sources(), course / "source", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    # The course's own config, beside the course folder as in the repository's autograder/ (it names course/).
+    shutil.copyfile(nbgrader_config(), folder / CONFIG_FILE)
+    assignments = sorted(p.name for p in (course / "source").iterdir() if p.is_dir())
+    print(f"made the nbgrader course {course} ({', '.join(assignments)}) with {folder / CONFIG_FILE}")
+    print(f"from {folder}, release and grade without --course: csm-academy release {assignments[0]}")
+    return 0
 
 
 def course_from_args(args: argparse.Namespace) -> tuple[CourseLayout, CourseConfig]:
@@ -103,14 +124,14 @@ def _cmd_release(args: argparse.Namespace) -> int:
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
-    from csm_academy.grading.reports import write_reports
-    from csm_academy.grading.run import grade, load_records, require_trust, submissions
+    from csm_academy.grading.run import course_roster, grade, require_trust, submissions
     from csm_academy.grading.sandbox import Limits, limits_in_force
     from csm_academy.grading.seeds import load_or_create_secret
     from csm_academy.lessons.registry import lesson_for
 
     require_trust(not args.no_sandbox, args.trusted_submissions)  # before anything is written
     lesson_for(args.assignment)  # an unknown assignment is named before anything else is said or done
+    listed = _trainees(args)
     layout, config = course_from_args(args)
     submissions(layout, args.assignment)  # none at all: said in one line, before anything starts
     if not args.no_sandbox and not args.scheduler:  # on a cluster each worker's machine sets its own
@@ -124,6 +145,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         sandbox=not args.no_sandbox,
         trusted=args.trusted_submissions,
         force=args.force,
+        listed=listed,
         progress=not args.no_progress,
         cell_timeout=cell_timeout(args, config),
         notebook_timeout=args.timeout,
@@ -133,29 +155,47 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         f"graded {summary.graded} submissions in {summary.seconds:.1f} s ({statuses}); "
         f"{summary.skipped} unchanged since the last run"
     )
-    out = write_reports(load_records(layout, args.assignment), args.assignment, layout.reports(args.assignment))
-    print(f"reports: {out['grades']}, {out['cohort']}, {out['grades'].parent / 'feedback'}/")
+    _write_reports(course_roster(layout, args.assignment, listed=listed), args.assignment, layout)
     return 0
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
+def _write_reports(entries, assignment: str, layout: CourseLayout) -> None:
     from csm_academy.grading.reports import write_reports
-    from csm_academy.grading.run import load_records
+
+    out = write_reports(entries, assignment, layout.reports(assignment))
+    missing = [e.trainee for e in entries if e.record is None]
+    if missing:
+        print(f"no grade for {len(missing)} of {len(entries)} known trainees: {', '.join(missing)} (see the roster)")
+    print(f"reports: {out['grades']}, {out['cohort']}, {out['grades'].parent / 'feedback'}/")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from csm_academy.grading.run import course_roster, load_records
     from csm_academy.lessons.registry import lesson_for
 
     lesson_for(args.assignment)
-    layout = CourseLayout(_root(args))  # reports read the state file only: no gradebook, no config
-    records = load_records(layout, args.assignment)
-    if not records:
+    listed = _trainees(args)
+    layout, _ = course_from_args(args)
+    if not load_records(layout, args.assignment):
         raise CsmAcademyError(f"nothing graded yet for {args.assignment!r}: run csm-academy grade first")
-    out = write_reports(records, args.assignment, layout.reports(args.assignment))
-    print(f"reports: {out['grades']}, {out['cohort']}, {out['grades'].parent / 'feedback'}/")
+    _write_reports(course_roster(layout, args.assignment, listed=listed), args.assignment, layout)
     return 0
 
 
 def add_instructor_commands(sub) -> None:
-    """Add release, grade and report to the ``csm-academy`` parser."""
-    course_help = "nbgrader course folder (default: autograder/course in this repository)"
+    """Add course init, release, grade and report to the ``csm-academy`` parser."""
+    course_help = (
+        "nbgrader course folder (default: ./course if it has a source/ folder, as csm-academy course init makes; "
+        "else autograder/course when run from a checkout of the repository)"
+    )
+    p = sub.add_parser("course", help="make a course folder for instructors (csm-academy course init DIR)")
+    course_sub = p.add_subparsers(dest="course_command", metavar="init", required=True)
+    p = course_sub.add_parser(
+        "init", help="make an nbgrader course in DIR from the installed exercises: DIR/course/source/ and its config"
+    )
+    p.add_argument("folder", metavar="DIR", help="a new or empty folder")
+    p.set_defaults(func=_cmd_course_init)
+
     db_help = (
         f"nbgrader gradebook database URL, e.g. postgresql://user@host/gradebook (default: ${DB_URL_ENV}, else "
         "c.CourseDirectory.db_url in the course's nbgrader_config.py, else gradebook.db in the course folder)"
@@ -188,6 +228,7 @@ def add_instructor_commands(sub) -> None:
         help="required with --no-sandbox: every submission is trusted (unsandboxed code can change any grade)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _roster_options(p)
     p.add_argument(
         "--cell-timeout",
         type=_at_least_one,
@@ -199,4 +240,12 @@ def add_instructor_commands(sub) -> None:
     p = sub.add_parser("report", help="write grades.csv, feedback pages and the cohort report again")
     p.add_argument("assignment")
     p.add_argument("--course", help=course_help)
+    p.add_argument("--db-url", help=db_help)
+    _roster_options(p)
     p.set_defaults(func=_cmd_report)
+
+
+def _roster_options(p: argparse.ArgumentParser) -> None:
+    """--trainees and --trainees-file on grade and report: trainees to list even with nothing handed in."""
+    p.add_argument("--trainees", help="comma-separated trainee ids to list in the roster, handed in or not")
+    p.add_argument("--trainees-file", help="a file of trainee ids, one per line, to list in the roster")

@@ -63,13 +63,13 @@ _WORKER = WorkerState()  # one per process: the tasks and the plugin of a worker
 
 def task_key(token: str, job: Job, attempt: int = 0) -> str:
     """The Dask key of one grading task: the run, the attempt and the submission, readable by the worker."""
-    return f"{PREFIX}{token}-{attempt}-" + json.dumps([job.trainee, job.assignment, job.notebook])
+    return f"{PREFIX}{token}-{attempt}-" + json.dumps([job.trainee, job.assignment, job.notebook, job.found_as])
 
 
 def _parse_key(key: str) -> tuple[str, Job]:
     token, _attempt, rest = key[len(PREFIX) :].split("-", 2)
-    trainee, assignment, notebook = json.loads(rest)
-    return token, Job(trainee, assignment, notebook)
+    trainee, assignment, notebook, found_as = json.loads(rest)
+    return token, Job(trainee, assignment, notebook, found_as)
 
 
 class Prestart(WorkerPlugin):

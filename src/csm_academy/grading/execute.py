@@ -82,7 +82,7 @@ class Prepared:
 def prepare(settings: Settings, job: Job, cache: GradingCache) -> Prepared:
     """Check the submission and start its kernel, so start-up overlaps the previous submission's run."""
     prep = Prepared(job, time.perf_counter(), cache)
-    path = settings.layout.submitted(job.trainee, job.assignment, job.notebook)
+    path = settings.layout.handed_in(job.trainee, job.assignment, job.notebook, job.found_as)
     with contextlib.suppress(OSError):
         prep.sha256 = sha256_of(path)  # also for unreadable files, so a re-run knows they did not change
     source, release = cache.notebooks(job.assignment, job.notebook)

@@ -8,13 +8,17 @@ import os
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from csm_academy.errors import CsmAcademyError
 from csm_academy.grading.course_config import load_course_config
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.records import GradeRecord, RecordError
 from csm_academy.lessons.registry import lesson_for
+
+T = TypeVar("T")
 
 SERVER_COURSE_ID = "default_course"  # the course row nbgrader's Gradebook creates by itself
 
@@ -138,18 +142,63 @@ class Writer:
                 self._gb.close()
             self._gb = None
 
+    def enrol(self, trainees: Iterable[str]) -> None:
+        """Make every trainee the course knows a gradebook student, so ``nbgrader export`` lists each one."""
+        names = list(trainees)
+        if names:
+            self._with_retry(lambda gb: [gb.update_or_create_student(name) for name in names])
+
+    def students(self) -> list[str]:
+        """The gradebook's students (added by nbgrader, formgrader or an earlier run)."""
+        return self._with_retry(lambda gb: sorted(s.id for s in gb.students))
+
     def _gradebook(self, record: GradeRecord, *, flagged_before: bool) -> None:
         """Write the record into nbgrader's tables as ``nbgrader autograde`` would.
 
-        Autograded cells need no manual grade (unless one was given). A submission that could not be graded
-        scores zero on every task and is flagged, so formgrader and ``nbgrader export`` show every trainee
-        and no earlier score outlives the submission that replaced it; grading it later lifts the flag.
+        Autograded cells need no manual grade (unless one was given). A written answer left as released
+        scores zero; one the trainee wrote waits for a manual grade; a solution cell left as released gets
+        nbgrader's "No response." comment. A submission that could not be graded scores zero on every task
+        and is flagged, so formgrader and ``nbgrader export`` show every trainee and no earlier score
+        outlives the submission that replaced it; grading it later lifts the flag.
         """
-        from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning
-
         notebook = Path(record.notebook).stem
         points = {q.qid: float(q.points) for q in record.questions} if record.scored else {}
-        qids = [q.qid for q in lesson_for(self.assignment).questions]
+        autograded = set(lesson_for(self.assignment).qids)
+        cells = _answer_cells(record.executed_notebook) if record.scored else {}
+        timestamp = _timestamp(self.layout.submitted(record.trainee, self.assignment, record.notebook).parent)
+
+        def store(gb) -> None:
+            released = {c.name: c.checksum for c in gb.find_notebook(notebook, self.assignment).source_cells}
+            gb.update_or_create_student(record.trainee)
+            if timestamp is not None:
+                gb.update_or_create_submission(self.assignment, record.trainee, timestamp=timestamp)
+            else:
+                gb.update_or_create_submission(self.assignment, record.trainee)
+            submitted = gb.find_submission_notebook(notebook, self.assignment, record.trainee)
+            for grade in submitted.grades:
+                if grade.name in autograded:
+                    grade.auto_score = points.get(grade.name, 0.0)
+                elif grade.name in cells:  # a written answer: nbgrader's own rule for solution cells
+                    cell = cells[grade.name]
+                    grade.auto_score = 0.0 if _as_released(cell, released.get(grade.name)) else None
+                else:  # no notebook to read: nothing written counts, as nbgrader does for a missing file
+                    grade.auto_score = 0.0
+                grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+            for comment in submitted.comments:
+                cell = cells.get(comment.name)
+                blank = cell is not None and _as_released(cell, released.get(comment.name)) and not _is_task(cell)
+                comment.auto_comment = "No response." if blank else None
+            if not record.scored:
+                submitted.flagged = True
+            elif flagged_before:
+                submitted.flagged = False
+
+        self._with_retry(store)
+
+    def _with_retry(self, step: Callable[[Any], T]) -> T:
+        """Run ``step(gradebook)`` and commit; on a dropped connection or a concurrent insert, once more afresh."""
+        from sqlalchemy.exc import IntegrityError, OperationalError, SAWarning
+
         for attempt in range(3):
             if self._gb is None:
                 self._gb = open_gradebook(self.layout)
@@ -159,27 +208,62 @@ class Writer:
                     # nbgrader's own update_or_create_submission makes SQLAlchemy warn about an autoflush
                     # before it adds the new rows itself; the rows are stored all the same.
                     warnings.filterwarnings("ignore", category=SAWarning)
-                    gb.update_or_create_student(record.trainee)
-                    gb.update_or_create_submission(self.assignment, record.trainee)
-                    for qid in qids:
-                        grade = gb.find_grade(qid, notebook, self.assignment, record.trainee)
-                        grade.auto_score = points.get(qid, 0.0)
-                        grade.needs_manual_grade = grade.manual_score is not None
-                    submitted = gb.find_submission_notebook(notebook, self.assignment, record.trainee)
-                    if not record.scored:
-                        submitted.flagged = True
-                    elif flagged_before:
-                        submitted.flagged = False
+                    result = step(gb)
                     gb.db.commit()
-                return
+                return result
             except (OperationalError, IntegrityError):
                 # A dropped server connection, or another run creating the same trainee at the same moment:
-                # start again on a fresh connection (every step above is an update, so repeating is safe).
+                # start again on a fresh connection (every step is an update, so repeating is safe).
                 with contextlib.suppress(Exception):
                     gb.db.rollback()
                 self.close()
                 if attempt == 2:
                     raise
+        raise AssertionError("unreachable")
+
+
+def _answer_cells(notebook_json: str | None) -> dict[str, Any]:
+    """The cells of an executed notebook that nbgrader tracks, by grade id (as nbformat nodes)."""
+    if not notebook_json:
+        return {}
+    import nbformat
+
+    try:
+        # nbformat's reader joins multi-line sources into one string, as nbgrader's checksum expects.
+        cells = nbformat.reads(notebook_json, as_version=nbformat.NO_CONVERT).get("cells", [])
+    except Exception:  # not a notebook we can read back: nothing written is taken as answered or blank
+        return {}
+    out = {}
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if isinstance(meta, dict) and meta.get("grade_id"):
+            out[meta["grade_id"]] = cell
+    return out
+
+
+def _as_released(cell: Any, checksum: str | None) -> bool:
+    """Whether a solution cell is exactly as released (nbgrader's checksum, taken from the gradebook)."""
+    from csm_academy.grading.checksum import compute_checksum
+
+    try:
+        return checksum is not None and compute_checksum(cell) == checksum
+    except (KeyError, AttributeError, TypeError, ValueError):
+        return False  # metadata a trainee mangled: not "as released", so a person looks at it
+
+
+def _is_task(cell: Any) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("task", False))
+
+
+def _timestamp(folder: Path) -> Any:
+    """When the submission was handed in: nbgrader's timestamp.txt in its folder, read as nbgrader reads it."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        text = (folder / "timestamp.txt").read_text(encoding="utf-8").strip()
+        return parse_utc(text) if text else None
+    except (OSError, ValueError, OverflowError):
+        return None  # none, or not a time: the submission is stored without one, as nbgrader stores it
 
 
 def _unscored(record: GradeRecord | None) -> bool:

@@ -6,8 +6,7 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-
+from csm_academy.content import checkout_root, exercise_sources
 
 #: The PostgreSQL driver this package installs (psycopg2-binary). SQLAlchemy 2.1 reads a bare
 #: postgresql:// as psycopg 3, which is not installed, so a bare URL is given this driver instead.
@@ -52,6 +51,12 @@ class CourseLayout:
         """A raw submission (read only, never modified)."""
         return self.root / "submitted" / trainee / assignment / notebook
 
+    def handed_in(self, trainee: str, assignment: str, notebook: str, found_as: str = "") -> Path:
+        """The file a trainee handed in: ``found_as`` (under submitted/<trainee>/) when it was not the released name."""
+        if found_as:
+            return self.root / "submitted" / trainee / found_as
+        return self.submitted(trainee, assignment, notebook)
+
     def autograded(self, trainee: str, assignment: str, notebook: str) -> Path:
         """The executed copy of a submission."""
         return self.root / "autograded" / trainee / assignment / notebook
@@ -76,8 +81,11 @@ class CourseLayout:
         return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir())
 
     def hidden_from_trainees(self) -> list[Path]:
-        """Folders a trainee kernel must not see: the course and the instructor's repository parts."""
-        hide = [self.root, self.root.resolve(), REPO_ROOT / "exercises", REPO_ROOT / "autograder", *git_dirs(REPO_ROOT)]
+        """Folders a trainee kernel must not see: the course, the packaged sources, a checkout's instructor parts."""
+        hide = [self.root, self.root.resolve(), exercise_sources()]
+        checkout = checkout_root()
+        if checkout is not None:  # the repository's sources, grading folders and history (which holds every solution)
+            hide += [checkout / "exercises", checkout / "autograder", *git_dirs(checkout)]
         source = self.root / "source"
         if source.is_symlink() or source.exists():
             hide.append(source.resolve())

@@ -61,6 +61,7 @@ class Job:
     trainee: str
     assignment: str
     notebook: str  # file name, e.g. 01_nrr_math.ipynb
+    found_as: str = ""  # the file handed in, relative to submitted/<trainee>/, when not <assignment>/<notebook>
 
     @property
     def key(self) -> str:
@@ -141,6 +142,7 @@ class GradeRecord:
     questions: tuple[QuestionResult, ...] = ()
     seconds: float | None = None
     executed_notebook: str | None = None  # the executed notebook (nbformat JSON); never kept in the state file
+    found_as: str = ""  # the file graded, relative to submitted/<trainee>/, when not the released name
 
     @classmethod
     def of(
@@ -165,12 +167,13 @@ class GradeRecord:
             tuple(questions),
             seconds,
             executed_notebook,
+            job.found_as,
         )
 
     @property
     def job(self) -> Job:
         """The submission this record is about."""
-        return Job(self.trainee, self.assignment, self.notebook)
+        return Job(self.trainee, self.assignment, self.notebook, self.found_as)
 
     @property
     def key(self) -> str:
@@ -214,6 +217,8 @@ class GradeRecord:
         }
         if self.seconds is not None:
             data["seconds"] = self.seconds
+        if self.found_as:
+            data["found_as"] = self.found_as
         if with_executed_notebook and self.executed_notebook is not None:
             data["notebook_json"] = self.executed_notebook
         return data
@@ -242,6 +247,7 @@ class GradeRecord:
             questions=tuple(QuestionResult.from_json(q) for q in questions),
             seconds=seconds,
             executed_notebook=executed,
+            found_as=_text(data, "found_as", default=""),
         )
 
 

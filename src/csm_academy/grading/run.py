@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from csm_academy.errors import CsmAcademyError
+from csm_academy.grading import roster
 from csm_academy.grading.execute import Settings
 from csm_academy.grading.gradebook import Writer, ensure_released, read_state
 from csm_academy.grading.layout import CourseLayout
 from csm_academy.grading.records import GradeRecord, Job, Status
+from csm_academy.grading.roster import Handin, RosterEntry
 from csm_academy.grading.sandbox import bwrap_problem, sweep_limit_groups
 from csm_academy.grading.submission import sha256_of
 from csm_academy.lessons.registry import lesson_for
@@ -38,19 +41,33 @@ def require_trust(sandbox: bool, trusted: bool) -> None:
         )
 
 
-def submissions(layout: CourseLayout, assignment: str) -> list[tuple[str, str]]:
-    """Every (trainee, notebook) handed in for ``assignment``; none at all is an instructor's error."""
-    found = [
-        (trainee, nb)
-        for trainee in layout.trainees(assignment)
-        for nb in layout.notebooks(assignment)
-        if layout.submitted(trainee, assignment, nb).exists()
-    ]
+def submissions(layout: CourseLayout, assignment: str) -> list[Handin]:
+    """Every notebook handed in for ``assignment``, wherever it was found; none at all is an instructor's error."""
+    everyone = roster.known_trainees(layout, assignment)
+    found = [h for h in roster.handins(layout, assignment, everyone) if h.handed.gradable]
     if not found:
         raise CsmAcademyError(
             f"no submissions of {assignment} yet: none under {layout.root / 'submitted'}/<trainee>/{assignment}/"
         )
     return found
+
+
+def course_roster(
+    layout: CourseLayout, assignment: str, *, listed: Sequence[str] = (), writer: Writer | None = None
+) -> list[RosterEntry]:
+    """Every trainee the course knows for ``assignment``, with what they handed in and its stored grade."""
+    students: list[str]
+    if writer is not None:
+        students = writer.students()
+    else:
+        reader = Writer(layout, assignment)
+        try:
+            students = reader.students()
+        finally:
+            reader.close()
+    return roster.roster(
+        layout, assignment, read_state(layout.state_file(assignment)), listed=listed, gradebook_students=students
+    )
 
 
 def grade(
@@ -63,6 +80,7 @@ def grade(
     sandbox: bool = True,
     trusted: bool = False,
     force: bool = False,
+    listed: Sequence[str] = (),
     progress: bool = True,
     cell_timeout: int | None = 30,
     notebook_timeout: int = 180,
@@ -73,6 +91,7 @@ def grade(
     per core) or, with ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``), on an existing Dask cluster.
     Without the sandbox, ``trusted`` must say the submissions are trusted: unsandboxed trainee code runs
     with the grader's rights and can reach the Dask scheduler and workers, and through them any grade.
+    Every trainee the course knows (``listed`` ones included) becomes a gradebook student.
     """
     from csm_academy.grading import cluster
 
@@ -91,11 +110,22 @@ def grade(
     writer = Writer(layout, assignment)
     todo: list[Job] = []
     skipped = 0
-    for trainee, nb in submitted:
-        if not force and writer.already_graded(trainee, nb, sha256_of(layout.submitted(trainee, assignment, nb))):
+    try:
+        known = roster.known_trainees(
+            layout, assignment, listed=listed, gradebook_students=writer.students(), records=writer.state
+        )
+        writer.enrol(known)
+    except BaseException:
+        writer.close()
+        raise
+    for handin in submitted:
+        job = Job(handin.trainee, assignment, handin.notebook, handin.found_as)
+        path = layout.handed_in(job.trainee, assignment, job.notebook, job.found_as)
+        stored = None if force else writer.already_graded(job.trainee, job.notebook, sha256_of(path))
+        if stored is not None and stored.found_as == job.found_as:
             skipped += 1
             continue
-        todo.append(Job(trainee, assignment, nb))
+        todo.append(job)
     settings = Settings(
         layout=layout,
         secret=secret,
@@ -180,8 +210,21 @@ def load_records(layout: CourseLayout, assignment: str) -> list[GradeRecord]:
     return list(read_state(layout.state_file(assignment)).values())
 
 
-def default_course_root() -> Path:
-    """``autograder/course`` in this repository."""
-    from csm_academy.grading.layout import REPO_ROOT
+#: The course folder ``csm-academy course init DIR`` makes inside DIR, found from DIR when --course is not given.
+LOCAL_COURSE = "course"
 
-    return REPO_ROOT / "autograder" / "course"
+
+def default_course_root() -> Path:
+    """The course when no --course is given: ./course if it is one, else ``autograder/course`` of a checkout."""
+    from csm_academy.content import checkout_root
+
+    local = Path(LOCAL_COURSE).absolute()
+    if (local / "source").is_dir():
+        return local
+    checkout = checkout_root()
+    if checkout is not None:
+        return checkout / "autograder" / "course"
+    raise CsmAcademyError(
+        "no course folder here: pass --course DIR (an nbgrader course with a source/ folder), "
+        "or make one with: csm-academy course init DIR, then run from DIR"
+    )

@@ -42,6 +42,7 @@ class Question:
     solution_code: str = ""  # shown by solution() in teaching notebooks only
     kind: str = "function"  # "function": the trainee defines it; "value": the trainee assigns a result
     edge_cases: tuple[tuple[str, BookVariant], ...] = field(default_factory=tuple)
+    revisit: str = ""  # the heading (no leading #'s) of the teaching notebook's section that teaches this question
 
     def as_practice(self, solution_code: str) -> Question:
         """The same question, ungraded, for a teaching notebook, with a worked solution to show."""
