@@ -3,22 +3,48 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from csm_academy.errors import CsmAcademyError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+
+@dataclass(frozen=True)
+class Extra:
+    """An optional part of the install: its pip extra and the top-level modules it brings."""
+
+    name: str
+    modules: tuple[str, ...]
+
+    def missing(self) -> list[str]:
+        """The extra's modules this environment lacks."""
+        return [m for m in self.modules if importlib.util.find_spec(m) is None]
+
+    def needed_by(self, what: str, missing: Sequence[str]) -> str:
+        """One line saying what lacks which modules, and the install command that brings them."""
+        return f"{what} needs {', '.join(missing)}, not installed here: pip install 'csm-academy[{self.name}]'"
 
 
-def _env_with_own_bin() -> dict[str, str]:
-    # Jupyter and nbgrader call their helper scripts (alembic, jupyter-*) from PATH: put ours first,
-    # so the command works without activating a virtual environment.
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    return env
+INSTRUCTOR = Extra("instructor", ("dask", "distributed", "rich"))
+POSTGRES = Extra("postgres", ("psycopg2",))
+#: Verbs that cannot run without an extra: checked before they do anything.
+VERB_NEEDS: dict[str, Extra] = {"grade": INSTRUCTOR}
+
+
+def _extras_needed(args: argparse.Namespace) -> list[Extra]:
+    """The extras this run needs: its verb's, and the PostgreSQL driver for a gradebook named as one."""
+    from csm_academy.grading.cli import DB_URL_ENV
+
+    needed = [VERB_NEEDS[args.command]] if args.command in VERB_NEEDS else []
+    if hasattr(args, "db_url"):  # the verbs that open a gradebook
+        url = args.db_url or os.environ.get(DB_URL_ENV) or ""
+        if url.partition("://")[0].partition("+")[0] in ("postgresql", "postgres"):
+            needed.append(POSTGRES)
+    return needed
 
 
 def _parse_mix(text: str | None) -> dict[str, float] | None:
@@ -62,22 +88,74 @@ def _cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_editions(args: argparse.Namespace) -> int:
+    from csm_academy.workspace.editions import stale_editions, write_editions
+
+    if args.check:
+        stale = stale_editions()
+        if stale:
+            raise CsmAcademyError(
+                "exercises/student/ is out of date: " + "; ".join(stale) + " (run: csm-academy editions)"
+            )
+        print("exercises/student/ matches what nbgrader's generate_assignment makes of exercises/source/")
+        return 0
+    for path in write_editions():
+        print(f"wrote {path}")
+    return 0
+
+
 def _cmd_open(args: argparse.Namespace) -> int:
-    start = "course/00_start_here.ipynb"
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        f"--ServerApp.root_dir={REPO_ROOT}",
-        f"--LabApp.default_url=/lab/tree/{start}",
-    ]
-    if args.no_browser:
-        cmd.append("--no-browser")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    cmd.extend(args.jupyter_args)
-    os.execvpe(cmd[0], cmd, _env_with_own_bin())
+    from csm_academy.workspace.lab import lab_command, lab_environment
+    from csm_academy.workspace.sync import default_workspace, sync_workspace
+
+    folder = Path(args.workspace).expanduser() if args.workspace else default_workspace()
+    personal = Path(args.personal_release) if args.personal_release else None
+    report = sync_workspace(folder, trainee=args.trainee, personal_release=personal)
+    print("\n".join(report.lines()), flush=True)  # flushed: exec replaces this process and its buffers
+    cmd = lab_command(report.workspace, open_browser=not args.no_browser, jupyter_args=args.jupyter_args)
+    # From inside the workspace: Jupyter and nbgrader read config and course folders from where they start.
+    os.chdir(report.workspace)
+    os.execvpe(cmd[0], cmd, lab_environment())
     return 0  # not reached
+
+
+def _trainee_id(text: str) -> str:
+    """An argparse type: a trainee id by the course's one rule (the grader's)."""
+    from csm_academy.grading.cli import _valid_trainee_id
+
+    if not _valid_trainee_id(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a trainee id (letters, digits, '-', '_' and '.' only)")
+    return text
+
+
+def _add_open_command(sub) -> None:
+    """Add ``open``: the trainee's workspace in JupyterLab."""
+    p = sub.add_parser(
+        "open",
+        help="open the course in JupyterLab, in your own workspace",
+        description=(
+            "Open the course in JupyterLab, in your workspace: the teaching notebooks (course/) and your graded "
+            "exercises (exercises/<assignment>/). The first run makes it; later runs bring newer course files "
+            "and never overwrite your work (a newer version of a file you changed arrives beside it as "
+            "NAME.new.ipynb). Any other option goes to JupyterLab, e.g. --port 8979."
+        ),
+        allow_abbrev=False,  # every option we do not know is JupyterLab's, even one that starts like ours
+    )
+    p.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="your workspace folder (default: the current folder, or the nearest one above it, if it is a "
+        "workspace; else ~/csm-academy)",
+    )
+    p.add_argument("--trainee", type=_trainee_id, metavar="ID", help="your trainee id, recorded in the workspace")
+    p.add_argument(
+        "--personal-release",
+        metavar="DIR",
+        help="the personalised release your instructor gave you (release-personal/ID/): your own books' seeds "
+        "are kept beside your exercises; needs --trainee",
+    )
+    p.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
+    p.set_defaults(func=_cmd_open, jupyter_args=[])
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -93,11 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="csm-academy", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
-    p_open = sub.add_parser("open", help="open the course in JupyterLab")
-    p_open.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
-    p_open.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
-    p_open.set_defaults(func=_cmd_open)
+    # Trainee verbs: open here, submit and progress from selfstudy (add_trainee_commands, below).
+    _add_open_command(sub)
 
+    # Contributor verbs.
     p_book = sub.add_parser("book", help="generate a synthetic book of accounts as CSV files")
     p_book.add_argument("--seed", type=int, required=True, help="same seed, same book")
     p_book.add_argument("--accounts", type=int, default=500, help="accounts in the starting book (default 500)")
@@ -113,9 +190,18 @@ def build_parser() -> argparse.ArgumentParser:
     p_samples.add_argument("--check", action="store_true", help="only report files that are out of date")
     p_samples.set_defaults(func=_cmd_samples)
 
+    p_editions = sub.add_parser(
+        "editions", help="make the student editions in exercises/student/ again with nbgrader (contributors)"
+    )
+    p_editions.add_argument("--check", action="store_true", help="only report editions that are out of date")
+    p_editions.set_defaults(func=_cmd_editions)
+
+    # Instructor verbs (course init, release, grade, report), then the trainee's own (submit, progress).
     from csm_academy.grading.cli import add_instructor_commands
+    from csm_academy.selfstudy.cli import add_trainee_commands
 
     add_instructor_commands(sub)
+    add_trainee_commands(sub)
 
     return parser
 
@@ -127,11 +213,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra:
         if args.command != "open":
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        args.jupyter_args = [*args.jupyter_args, *extra]  # e.g. --ServerApp.port=8899 for jupyter lab
+        args.jupyter_args = extra  # in the order given: --port 8979 and --port=8979 alike
     try:
+        for extra in _extras_needed(args):
+            if extra.missing():
+                raise CsmAcademyError(extra.needed_by(args.command, extra.missing()))
         return int(args.func(args) or 0)
     except CsmAcademyError as exc:
         print(f"csm-academy: error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        # An extra's module reached only on some paths (a PostgreSQL gradebook, say): one line, not a traceback.
+        top = (exc.name or "").partition(".")[0]
+        owner = next((e for e in (INSTRUCTOR, POSTGRES) if top in e.modules), None)
+        if owner is None:
+            raise
+        print(f"csm-academy: error: {owner.needed_by(args.command, [top])}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("csm-academy: interrupted", file=sys.stderr)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csm_academy.book.io import datasets_dir
+from csm_academy.content import datasets_dir
 from csm_academy.errors import CsmAcademyError
 
 FOLDER = "iranian_churn"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from csm_academy import constants as C
 from csm_academy.book.generate import generate_book
-from csm_academy.book.io import datasets_dir, write_book
+from csm_academy.book.io import write_book
 from csm_academy.book.schema import TABLES
+from csm_academy.content import datasets_dir
 
 #: name -> (seed, accounts). Truth is included: samples are for teaching, never for grading.
 SAMPLES: dict[str, tuple[int, int]] = {

@@ -12,7 +12,6 @@ import contextlib
 import enum
 import importlib.util
 import os
-import pwd
 import shutil
 import signal
 import subprocess
@@ -90,6 +89,8 @@ def _dedicated_uid_problem() -> str | None:
     Root reads anything, the dedicated uid only what others may: a virtual environment under /root, or a
     TMPDIR only root may enter, is out of its reach, and every kernel would die at start with no word why.
     """
+    import pwd  # POSIX only: imported here so that trainees on Windows can import the grader for self-study
+
     with contextlib.suppress(KeyError):
         account = pwd.getpwuid(DEDICATED_ID).pw_name
         return f"uid {DEDICATED_ID}, which kernels run as when no pids cgroup is writable, is the account {account}'s"
@@ -316,7 +317,8 @@ def wrapper(spec: SandboxSpec) -> list[str]:
         # all processes of the host uid, so set outside it would also count the grader's other processes.
         limits.insert(-1, f"--nproc={spec.limits.processes}")
     if not spec.use_bwrap:
-        return enter + limits
+        # prlimit is Linux's (util-linux): a trainee grading themselves on macOS or Windows goes without it.
+        return enter + (limits if shutil.which("prlimit") else [])
     start_as: list[str] = []
     if cap is ProcessCap.DEDICATED_UID:
         hand_over(spec.scratch, DEDICATED_ID)

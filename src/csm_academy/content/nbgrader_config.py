@@ -1,0 +1,1 @@
+../../../autograder/nbgrader_config.py
