@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.utils import compute_checksum
+
+from csm_academy.grading.checksum import compute_checksum
 
 MAX_NOTEBOOK_BYTES = 10 * 1024 * 1024
 
