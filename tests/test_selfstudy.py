@@ -6,6 +6,7 @@ own code, as a trainee would, so the time measured includes the command's start-
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import os
@@ -21,13 +22,16 @@ import pytest
 
 from csm_academy.cli import main
 from csm_academy.content import exercise_sources, student_edition
+from csm_academy.grading import execute
+from csm_academy.grading.portable import LINUX, PORTABLE, PORTABLE_ENV, WINDOWS_ENV, kernel_platform
 from csm_academy.grading.records import GradeRecord, Job, QuestionResult, Status
-from csm_academy.grading.sandbox import NO_CGROUPS_ENV, bwrap_problem
+from csm_academy.grading.sandbox import NO_CGROUPS_ENV, SandboxSpec, bwrap_problem, kernel_env
 from csm_academy.lessons.registry import lesson_for
 from csm_academy.questions.feedback import Outcome
-from csm_academy.selfstudy.places import find_workspace
+from csm_academy.selfstudy import submit
+from csm_academy.selfstudy.places import Workspace, find_workspace
 from csm_academy.selfstudy.progress import read_progress, record_attempt
-from csm_academy.selfstudy.submit import NO_SANDBOX_ENV, sandboxing
+from csm_academy.selfstudy.submit import NO_SANDBOX_ENV, grade_notebook, sandboxing
 from csm_academy.workspace.sync import sync_workspace
 from tests import nbtools
 from tests.answers.nrr_math import WRONG
@@ -55,8 +59,25 @@ TRAINEE_INSTALL = (
 )
 
 
-def _submit(workspace: Path, *args: str, env: dict[str, str] | None = None, trainee_install: bool = False) -> Submitted:
-    program = ["-c", TRAINEE_INSTALL] if trainee_install else ["-m", "csm_academy"]
+#: The POSIX and Linux calls Windows lacks, taken out of a process: any use of them on its path fails it.
+LINUX_ONLY = ("killpg", "O_DIRECTORY", "O_NOFOLLOW")
+#: ``csm-academy`` without the calls in LINUX_ONLY, and with no function taking dir_fd, as on Windows.
+WITHOUT_LINUX_CALLS = (
+    f"import os, sys\nfor name in {LINUX_ONLY!r}:\n    delattr(os, name)\nos.supports_dir_fd = set()\n"
+    "from csm_academy.cli import main\n"
+    "sys.exit(main())\n"
+)
+
+
+def _submit(
+    workspace: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    trainee_install: bool = False,
+    code: str | None = None,
+) -> Submitted:
+    code = TRAINEE_INSTALL if trainee_install else code
+    program = ["-c", code] if code else ["-m", "csm_academy"]
     command = [sys.executable, *program, "submit", A, "--workspace", str(workspace), *args]
     started = time.perf_counter()
     run = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env, cwd=workspace)
@@ -212,6 +233,123 @@ def test_the_progress_page_is_one_labelled_page_with_the_tasks_still_missing_poi
     assert "href='feedback/01_nrr_math.html'" in row
 
 
+# --- a laptop without Linux's calls: every portable choice forced, as on Windows ----------------------------
+
+HANG_LIMIT = 5  # seconds a cell may run in the hanging-answer test (the course's own limit is a minute)
+
+
+@dataclass(frozen=True)
+class PortableRuns:
+    """Two submits with every portable choice forced, in a process without the calls in LINUX_ONLY."""
+
+    reference: Submitted  # the reference answers, with --no-sandbox
+    untouched: Submitted  # the notebook as handed out, with --no-sandbox
+    tmp: Path  # the submits' temporary folder: their scratch folders, and their kernels' connection files
+
+
+@pytest.fixture(scope="module")
+def portable_runs(tmp_path_factory) -> PortableRuns:
+    workspace = tmp_path_factory.mktemp("portable")
+    sync_workspace(workspace, trainee="ada")
+    tmp = tmp_path_factory.mktemp("portable-tmp")
+    env = {**os.environ, PORTABLE_ENV: "1", "TMPDIR": str(tmp)}
+    mine = workspace / "exercises" / A / f"{A}.ipynb"
+    mine.write_text(_notebook(_reference()))
+    reference = _submit(workspace, "--no-sandbox", env=env, code=WITHOUT_LINUX_CALLS)
+    mine.write_text(_notebook({}))
+    untouched = _submit(workspace, "--no-sandbox", env=env, code=WITHOUT_LINUX_CALLS)
+    return PortableRuns(reference, untouched, tmp)
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """The pids of the processes whose command line holds ``text`` (Linux's /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().decode(errors="replace"):
+                found.append(int(cmdline.parent.name))
+        except OSError:  # a process that ended while we looked
+            continue
+    return found
+
+
+@pytest.mark.slow
+def test_without_linux_calls_reference_answers_score_full_marks(portable_runs):
+    run = portable_runs.reference.run
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "01_nrr_math (Module 1 exercise: NRR math): 15 / 15 points" in run.stdout
+    assert run.stdout.count("— Correct.") == len(lesson_for(A).questions)
+
+
+@pytest.mark.slow
+def test_without_linux_calls_an_untouched_exercise_scores_zero(portable_runs):
+    run = portable_runs.untouched.run
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "0 / 15 points" in run.stdout
+    tasks = [line for line in run.stdout.splitlines() if line.startswith("  0/")]
+    assert len(tasks) == len(lesson_for(A).questions)
+
+
+@pytest.mark.slow
+def test_without_linux_calls_submit_leaves_no_kernel_and_no_scratch_folder(portable_runs):
+    assert portable_runs.reference.run.returncode == 0, portable_runs.reference.run.stderr[-3000:]
+    assert _processes_mentioning(str(portable_runs.tmp)) == []
+    assert list(portable_runs.tmp.iterdir()) == []
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.slow
+def test_without_linux_calls_a_hanging_answer_loses_only_its_task_and_its_kernel_is_killed_by_handle(
+    tmp_path, monkeypatch
+):
+    sync_workspace(tmp_path, trainee="ada")
+    notebook = tmp_path / "exercises" / A / f"{A}.ipynb"
+    notebook.write_text(_notebook({**_reference(), "q3_logo_retention": "while True:\n    pass\n"}))
+    monkeypatch.setenv(PORTABLE_ENV, "1")
+    for name in LINUX_ONLY:
+        monkeypatch.delattr(os, name)
+    monkeypatch.setattr(os, "supports_dir_fd", set())
+    course = submit.load_course_config
+    monkeypatch.setattr(
+        submit, "load_course_config", lambda root: dataclasses.replace(course(root), cell_timeout=HANG_LIMIT)
+    )
+    prepared: list[execute.Prepared] = []
+    killed: list[subprocess.Popen] = []  # jupyter_client never kills by the handle on POSIX: only the grader does
+    prepare, kill = execute.prepare, subprocess.Popen.kill
+
+    def kept_prepare(*args):
+        prepared.append(prepare(*args))
+        return prepared[-1]
+
+    def kept_kill(process: subprocess.Popen) -> None:
+        killed.append(process)
+        kill(process)
+
+    monkeypatch.setattr(execute, "prepare", kept_prepare)
+    monkeypatch.setattr(subprocess.Popen, "kill", kept_kill)
+
+    record = grade_notebook(
+        notebook, A, trainee="ada", workspace=tmp_path, secret=Workspace(tmp_path).secret(), sandboxed=False
+    )
+
+    assert record.status is Status.TASK_TIMED_OUT, record.detail
+    assert "Q3 Logo retention (its answer cell)" in record.detail
+    points = {q.qid: (q.points, q.max_points) for q in record.questions}
+    assert points.pop("q3_logo_retention")[0] == 0
+    assert all(got == most for got, most in points.values()), points
+    km = prepared[0].km
+    assert (km.transport, km.kernel_spec.interrupt_mode, prepared[0].grading_fd) == ("tcp", "signal", None)
+    assert len(killed) == 1 and killed[0].returncode is not None
+    assert _gone(killed[0].pid)
+
+
 # --- the fast tests: bad input, finding things, the progress record -----------------------------------------
 
 
@@ -309,3 +447,39 @@ def test_off_linux_the_grader_runs_unsandboxed_without_looking_for_bubblewrap(mo
     monkeypatch.setattr(sys, "platform", "darwin")
     mode = sandboxing(no_sandbox=False)
     assert not mode.sandboxed and "the sandbox needs Linux" in mode.note
+
+
+def test_the_portable_kernel_environment_keeps_what_windows_needs_to_start(tmp_path, monkeypatch):
+    windows = {key: f"C:\\{key.lower()}" for key in WINDOWS_ENV} | {"USERPROFILE": "C:\\Users\\ada"}
+    for key, value in windows.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv(PORTABLE_ENV, "1")
+    env = kernel_env(SandboxSpec(scratch=tmp_path, use_bwrap=False))
+    assert {key: env.get(key) for key in WINDOWS_ENV} == {key: windows[key] for key in WINDOWS_ENV}
+    assert env["USERPROFILE"] == env["HOME"] == str(tmp_path / "home")  # the kernel's home, not the trainee's
+    sandboxed = kernel_env(SandboxSpec(scratch=tmp_path))
+    assert not set(sandboxed) & {*WINDOWS_ENV, "USERPROFILE"}  # the sandbox's allowlist is unchanged
+
+
+def test_forcing_the_portable_choices_changes_unsandboxed_kernels_only(monkeypatch):
+    monkeypatch.setenv(PORTABLE_ENV, "1")
+    assert kernel_platform(sandboxed=True) == LINUX
+    assert kernel_platform(sandboxed=False) == PORTABLE
+
+
+def test_without_killpg_or_dir_fd_an_unsandboxed_kernel_is_killed_by_handle_and_written_by_path(monkeypatch):
+    monkeypatch.delenv(PORTABLE_ENV, raising=False)
+    monkeypatch.delattr(os, "killpg")
+    monkeypatch.setattr(os, "supports_dir_fd", set())
+    found = kernel_platform(sandboxed=False)
+    assert not found.kill_group and not found.dir_fd
+    assert kernel_platform(sandboxed=True) == LINUX
+
+
+def test_an_unsandboxed_kernel_finds_a_user_site_install_despite_its_scratch_home(tmp_path):
+    import site
+
+    # `pip install --user csm-academy` puts the course and ipykernel under the user base, found from HOME,
+    # which an unsandboxed kernel has pointed at its scratch folder; the sandbox never shows that base.
+    assert kernel_env(SandboxSpec(scratch=tmp_path, use_bwrap=False))["PYTHONUSERBASE"] == site.getuserbase()
+    assert "PYTHONUSERBASE" not in kernel_env(SandboxSpec(scratch=tmp_path))

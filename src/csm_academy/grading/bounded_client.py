@@ -22,6 +22,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import zmq
@@ -149,13 +150,22 @@ class GradingClient(BoundedNotebookClient):
     they are never added to the executed notebook.
     """
 
-    def __init__(self, *args: Any, asks: Mapping[int, Sequence[Ask]], grading_fd: int, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        asks: Mapping[int, Sequence[Ask]],
+        grading_fd: int | None,
+        grading_dir: Path,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.asks = asks
         # The grading folder, opened before the kernel started: the kernel may since have swapped it, or a
         # name in it, for a link elsewhere; writes through this descriptor, to a new name with O_EXCL and
-        # O_NOFOLLOW, cannot be steered outside it, even when the grader is root.
+        # O_NOFOLLOW, cannot be steered outside it, even when the grader is root. None where the machine has
+        # no dir_fd (Windows, see portable.py): there the kernel is unsandboxed, its cases written by path.
         self.grading_fd = grading_fd
+        self.grading_dir = grading_dir
         self.results: dict[tuple[str, str], dict] = {}
         self.task = ""  # the grade id of the cell running now, or the question whose cases are being asked
         # Tasks that ran past the cell limit and were interrupted, in order: the grade id of a cell, "cell N"
@@ -199,9 +209,7 @@ class GradingClient(BoundedNotebookClient):
     async def _ask(self, ask: Ask, cell_index: int) -> dict | None:
         nonce = secrets.token_hex(16)
         case_file = wire.CASE_FILE.format(nonce=nonce)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-        with os.fdopen(os.open(case_file, flags, 0o644, dir_fd=self.grading_fd), "wb") as fh:
-            fh.write(ask.case())
+        self._write_case(case_file, ask.case())
         request = new_code_cell(wire.request_code(ask.answer, ask.kind, nonce))
         kept = self.nb.cells[cell_index]  # nbclient stores the cell it ran at its index: put the real one back
         self._nonce, self._caught = nonce, None
@@ -211,8 +219,21 @@ class GradingClient(BoundedNotebookClient):
             self.nb.cells[cell_index] = kept
             self._nonce = None
             with contextlib.suppress(OSError):
-                os.unlink(case_file, dir_fd=self.grading_fd)
+                if self.grading_fd is None:
+                    (self.grading_dir / case_file).unlink()
+                else:
+                    os.unlink(case_file, dir_fd=self.grading_fd)
         return self._caught
+
+    def _write_case(self, name: str, data: bytes) -> None:
+        """Write one case's file, new, into the grading folder: through its descriptor where there is one."""
+        if self.grading_fd is None:
+            with (self.grading_dir / name).open("xb") as fh:
+                fh.write(data)
+            return
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+        with os.fdopen(os.open(name, flags, 0o644, dir_fd=self.grading_fd), "wb") as fh:
+            fh.write(data)
 
     def output(
         self, outs: list[NotebookNode], msg: dict[str, Any], display_id: str | None, cell_index: int

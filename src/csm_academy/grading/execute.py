@@ -75,7 +75,7 @@ class Prepared:
     problems: list[str] = field(default_factory=list)
     cases: dict[str, tuple[tuple[str, Book], ...]] = field(default_factory=dict)
     km: Any = None
-    grading_fd: int | None = None  # the scratch's grading folder, opened before the kernel could touch it
+    grading_fd: int | None = None  # the scratch's grading folder, opened before the kernel could touch it (dir_fd)
     failure: tuple[Status, str] | None = None  # set when the submission cannot be run at all
 
 
@@ -105,7 +105,6 @@ def prepare(settings: Settings, job: Job, cache: GradingCache) -> Prepared:
     own = generate_book(visible_seed, lesson.accounts)
     edition = edition_of(lesson, own if lesson.check_with_truth else own.observable())
     (grading / EDITION_FILE).write_bytes(pickle.dumps(edition, protocol=pickle.HIGHEST_PROTOCOL))
-    prep.grading_fd = os.open(grading, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     spec = SandboxSpec(
         scratch=prep.scratch,
         hide=settings.layout.hidden_from_trainees(),
@@ -114,6 +113,8 @@ def prepare(settings: Settings, job: Job, cache: GradingCache) -> Prepared:
         use_bwrap=settings.sandbox,
         package_view=trainee_runtime() if settings.sandbox else None,
     )
+    if spec.platform.dir_fd:  # else cases are written by path (Windows: no dir_fd, and no sandbox to defend)
+        prep.grading_fd = os.open(grading, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     prep.km = kernel_manager(spec)
     log = (prep.scratch / "kernel.log").open("wb")  # the kernel's own chatter stays out of the grader's output
     # Its own process group, so that one kill stops the sandbox and everything the trainee started in it.
@@ -123,7 +124,7 @@ def prepare(settings: Settings, job: Job, cache: GradingCache) -> Prepared:
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,
-        start_new_session=True,
+        **spec.platform.new_group(),
     )
     log.close()
     return prep
@@ -140,8 +141,9 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
         prep.notebook,
         asks=_asks(prep),
         grading_fd=prep.grading_fd,
+        grading_dir=prep.scratch / "grading",
         km=prep.km,
-        stop_kernel=lambda: _kill_group(prep.km),
+        stop_kernel=lambda: _kill(prep.km),
         timeout=settings.cell_timeout,
         interrupt_on_timeout=False,
         allow_errors=True,
@@ -150,7 +152,7 @@ def run(settings: Settings, prep: Prepared) -> GradeRecord:
         resources={"metadata": {"path": str(prep.scratch / "work")}},
     )
     # nbclient cannot stop a kernel that ignores interrupts or never yields: a watchdog kills it.
-    watchdog = threading.Timer(settings.notebook_timeout, lambda: _kill_group(prep.km))
+    watchdog = threading.Timer(settings.notebook_timeout, lambda: _kill(prep.km))
     watchdog.start()
     try:
         client.execute()
@@ -263,19 +265,23 @@ def _remove_scratch(prep: Prepared) -> None:
         shutil.rmtree(prep.scratch, ignore_errors=True)
 
 
-def _kill_group(km) -> None:
-    """Kill a kernel's whole process group (safe from any thread: no kernel-manager calls)."""
+def _kill(km) -> None:
+    """Kill a kernel's whole process group, else its process (safe from any thread: no kernel-manager calls)."""
     process = getattr(getattr(km, "provisioner", None), "process", None)
-    if process is not None and process.poll() is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if km.spec.platform.kill_group:
             os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()  # Windows: TerminateProcess, which leaves what the kernel itself started running
 
 
 def stop_kernel(km) -> None:
     """Stop a kernel for good: its whole process group first, then the manager's own clean-up and its cgroup."""
     if km is None:
         return
-    _kill_group(km)
+    _kill(km)
     with contextlib.suppress(Exception):  # already gone
         if km.has_kernel:
             run_sync(km.shutdown_kernel)(now=True)

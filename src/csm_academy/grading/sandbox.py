@@ -3,7 +3,8 @@
 The kernel sees the machine read-only, with the course folder (sources, solutions, the secret, the
 gradebook, every other submission) and the instructor's repository hidden behind empty folders; it can
 write only to its own scratch folder. It talks to the grader over Unix sockets in that folder, because a
-kernel in its own network namespace cannot use TCP to the outside.
+kernel in its own network namespace cannot use TCP to the outside. An unsandboxed kernel (a trainee's laptop)
+is started, reached and stopped as its machine allows (``portable``).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import zmq
 from jupyter_client import AsyncKernelManager
 
+from csm_academy.grading.portable import WINDOWS_ENV, KernelPlatform, kernel_platform
 from csm_academy.grading.trainee_runtime import package_dir
 
 WARM_IMPORTS = (
@@ -59,6 +62,11 @@ class SandboxSpec:
     limits: Limits = field(default_factory=Limits)
     use_bwrap: bool = True
     package_view: Path | None = None  # shown in place of the installed package (see trainee_runtime.py)
+
+    @cached_property
+    def platform(self) -> KernelPlatform:
+        """How this kernel is started, reached and stopped: decided once, so its stop matches its start."""
+        return kernel_platform(sandboxed=self.use_bwrap)
 
 
 def bwrap_problem() -> str | None:
@@ -300,6 +308,8 @@ def wrapper(spec: SandboxSpec) -> list[str]:
     Call it once the scratch folder holds everything the kernel reads (its connection file included): when
     the kernel is to run as DEDICATED_ID, the folder is handed to that uid here.
     """
+    if not spec.platform.os_limits:
+        return []  # no cgroups, sh or prlimit: a laptop's kernel has only the time limits
     groups = limit_groups(spec.scratch.name, spec.limits)
     cap = process_cap(any(group.parents[1] == PIDS_ROOT for group in groups), spec.use_bwrap)
     # Join the cgroups first, so bwrap, the kernel and anything it starts are all counted.
@@ -455,23 +465,24 @@ class SandboxedKernelManager(AsyncKernelManager):
 
 
 def kernel_manager(spec: SandboxSpec) -> SandboxedKernelManager:
-    """A kernel manager for one submission, talking over Unix sockets inside the scratch folder."""
+    """A kernel manager for one submission: over Unix sockets inside the scratch folder, else on 127.0.0.1."""
     prepare_scratch(spec)
+    ipc = spec.platform.transport == "ipc"
     km = SandboxedKernelManager(
         kernel_name="python3",
-        transport="ipc",
-        ip=str(spec.scratch / "kernel"),
+        transport=spec.platform.transport,
+        ip=str(spec.scratch / "kernel") if ipc else "127.0.0.1",
         connection_file=str(spec.scratch / "kernel.json"),
     )
     km.spec = spec
-    # An interrupt goes to the kernel as a message, and ipykernel signals only itself: a SIGINT to the
-    # process group would end bubblewrap, and with it the kernel, instead of the cell that overran.
-    km.kernel_spec.interrupt_mode = "message"
+    # Sandboxed, an interrupt goes to the kernel as a message, and ipykernel signals only itself: a SIGINT to
+    # the process group would end bubblewrap, and with it the kernel, instead of the cell that overran.
+    km.kernel_spec.interrupt_mode = spec.platform.interrupt_mode
     return km
 
 
 def kernel_env(spec: SandboxSpec) -> dict[str, str]:
-    """The environment a sandboxed kernel starts with (nothing of the instructor's beyond PATH)."""
+    """The environment a kernel starts with: nothing of the grader's beyond PATH, and unsandboxed what Windows needs."""
     import os
 
     env = {
@@ -487,5 +498,15 @@ def kernel_env(spec: SandboxSpec) -> dict[str, str]:
     for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # older OpenBLAS builds need these on some CPUs
         if key in os.environ:
             env[key] = os.environ[key]
+    if not spec.use_bwrap:
+        import site
+
+        # HOME points at the scratch folder, which would hide a `pip install --user` course and ipykernel
+        # from the kernel; the sandbox shows only the environment's own site-packages, so only here.
+        env["PYTHONUSERBASE"] = site.getuserbase()
+    if spec.platform.windows_env:
+        env.update({key: os.environ[key] for key in WINDOWS_ENV if key in os.environ})
+        if "USERPROFILE" in os.environ:  # Windows' HOME: the kernel's home is its scratch folder's there too
+            env["USERPROFILE"] = env["HOME"]
     env.update(spec.env)
     return env
