@@ -6,7 +6,9 @@ serves copies in a temporary folder, so no browser ever runs (and saves) the rep
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import json
 import os
 import re
@@ -22,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests import nbtools
@@ -61,6 +64,19 @@ LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
 }
+
+
+@functools.cache
+def playwright_session() -> Playwright:
+    """The test process's one sync Playwright, started on first use and stopped when Python exits.
+
+    Playwright allows one sync session per thread, so every module that drives Chromium launches it from this.
+    """
+    from playwright.sync_api import sync_playwright
+
+    session = sync_playwright().start()
+    atexit.register(session.stop)
+    return session
 
 
 def require_chromium() -> None:
@@ -132,6 +148,26 @@ def _descendants(pid: int) -> list[tuple[int, int]]:
             out.append(child)
             todo.append(child[0])
     return out
+
+
+def kill_process_tree(proc: subprocess.Popen, grace_s: float = 10) -> None:
+    """SIGTERM then SIGKILL to ``proc``'s process group, then SIGKILL to what it started in sessions of its own."""
+    leftovers = _descendants(proc.pid)  # taken first: once the parent is gone they are nobody's children
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=grace_s)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    for pid, started in leftovers:
+        stat = _proc_stat(pid)
+        if stat and stat[1] == started:  # the same process, not a recycled pid
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 class LabServer:
@@ -440,7 +476,6 @@ class TraineeLab:
         self.workdir = workdir
         self.served = workdir / "served"
         self.server: LabServer | None = None
-        self._playwright = None
         self._browser = None
         self._failed: BaseException | None = None
         self._opened = 0
@@ -456,11 +491,8 @@ class TraineeLab:
         self._launch_browser()
 
     def _launch_browser(self) -> None:
-        from playwright.sync_api import sync_playwright
-
         if self._browser is None:
-            self._playwright = sync_playwright().start()
-            self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            self._browser = playwright_session().chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
     def static_page(self):
         """A fresh browser page for a static file (no JupyterLab needed): the suite's one browser, started if need be.
@@ -506,9 +538,7 @@ class TraineeLab:
         try:
             if self._browser is not None:
                 self._browser.close()
-            if self._playwright is not None:
-                self._playwright.stop()
         finally:
-            self._browser = self._playwright = None
+            self._browser = None
             if self.server is not None:
                 self.server.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import warnings
@@ -21,6 +22,8 @@ from csm_academy.lessons.registry import lesson_for
 T = TypeVar("T")
 
 SERVER_COURSE_ID = "default_course"  # the course row nbgrader's Gradebook creates by itself
+#: What nbgrader submit leaves beside a notebook that feedback needs (nbgrader autograde copies them on).
+SUBMISSION_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 def course_id(layout: CourseLayout) -> str:
@@ -128,6 +131,12 @@ class Writer:
         out = self.layout.autograded(record.trainee, self.assignment, record.notebook)
         if record.scored and record.executed_notebook:
             _atomic_write(out, record.executed_notebook)
+            # As nbgrader autograde does: the hand-in time and the submission's secret go beside the graded copy;
+            # generate_feedback copies them on, and release_feedback needs both (the secret names the feedback).
+            handed_in = self.layout.submitted(record.trainee, self.assignment, record.notebook).parent
+            for name in SUBMISSION_FILES:
+                if (handed_in / name).is_file():
+                    shutil.copyfile(handed_in / name, out.parent / name)
         elif not record.scored:
             out.unlink(missing_ok=True)  # an earlier graded copy would show scores this submission no longer has
         self.state[record.key] = record.without_executed_notebook()
