@@ -4,6 +4,8 @@ on generated books and on the real data set; and the charts and playground that 
 from __future__ import annotations
 
 import math
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -186,7 +188,8 @@ def test_auc_of_five_accounts_is_five_and_a_half_pairs_out_of_six():
 def test_auc_orientation_higher_score_means_healthier():
     churned = pd.Series([False, False, True])
     assert H.auc(pd.Series([90, 80, 10]), churned) == 1.0  # churner at the bottom: perfect
-    assert H.auc(pd.Series([10, 20, 90]), churned) == 0.0  # churner on top: upside down
+    with pytest.warns(UserWarning, match="higher_is_healthier=False"):
+        assert H.auc(pd.Series([10, 20, 90]), churned) == 0.0  # churner on top: upside down
     assert H.auc(pd.Series([50, 50, 50]), churned) == 0.5  # all tied: a coin toss
 
 
@@ -307,6 +310,239 @@ def test_flat_usage_rule_compares_green_accounts_by_usage_growth():
     table = H.flat_usage_rule(monthly, churned)
     assert table.loc["flat usage"].to_dict() == {"accounts": 2, "out_of_green_by_q4": 1.0, "churn_rate": 0.5}
     assert table.loc["growing usage"].to_dict() == {"accounts": 1, "out_of_green_by_q4": 0.0, "churn_rate": 0.0}
+
+
+# --- Scored tables as a CS team has them (issue #18): aligned by id, checked inputs, against scikit-learn ----
+
+SEEDS = (0, 1, 2, 3, 4)
+
+
+def scored_table(seed: int, n: int = 400) -> pd.DataFrame:
+    """A random scored book: ids not in row order, whole-point scores (many ties), two-decimal churn
+    probabilities (some on bin edges), churn drawn from a hidden health that both scores read noisily."""
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(np.arange(1000, 1000 + 5 * n), size=n, replace=False)
+    health = rng.normal(size=n)
+    churned = rng.random(n) < 1 / (1 + np.exp(1.5 + 2 * health))
+    score = np.clip(np.round(55 + 15 * (health + rng.normal(scale=0.5, size=n))), 0, 100)
+    probability = np.round(1 / (1 + np.exp(1.5 + 2 * (health + rng.normal(scale=0.5, size=n)))), 2)
+    arr = rng.integers(1, 50, size=n) * 1000
+    return pd.DataFrame({"score": score, "p": probability, "churned": churned, "arr": arr}, index=ids)
+
+
+def shuffled(table: pd.DataFrame, seed: int) -> pd.DataFrame:
+    return table.sample(frac=1, random_state=seed + 100)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_auc_matches_scores_to_outcomes_by_id_so_reordered_rows_change_nothing(seed):
+    from sklearn.metrics import roc_auc_score
+
+    t = scored_table(seed)
+    expected = roc_auc_score(t["churned"], -t["score"])
+    assert expected > 0.75  # a useful score, so a mismatch would show
+    reordered = t["score"].sample(frac=1, random_state=seed)  # same accounts, rows in another order
+    assert H.auc(reordered, t["churned"]) == pytest.approx(expected, abs=1e-12)
+    assert H.auc_by_pairs(reordered, t["churned"]) == pytest.approx(expected, abs=1e-12)
+
+
+def test_scores_and_outcomes_for_different_accounts_are_refused_saying_how_many_ids_differ():
+    scores = pd.Series([80.0, 40.0, 60.0], index=[1, 2, 3])
+    churned = pd.Series([False, True, False, True], index=[2, 3, 4, 5])
+    with pytest.raises(ValueError, match=r"1 id\(s\) in scores are missing from churned \(1\).*2 id\(s\) in churned"):
+        H.auc(scores, churned)
+    with pytest.raises(ValueError, match="lengths must agree"):
+        H.auc([80.0, 40.0, 60.0], [False, True])
+    with pytest.raises(ValueError, match="repeated id"):
+        H.auc(pd.Series([1.0, 2.0], index=[7, 7]), pd.Series([True, False], index=[7, 7]))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_declared_churn_probability_ranks_the_right_way_and_an_undeclared_one_warns(seed):
+    from sklearn.metrics import roc_auc_score
+
+    t = scored_table(seed)
+    expected = roc_auc_score(t["churned"], t["p"])
+    assert H.auc(t["p"], t["churned"], higher_is_healthier=False) == pytest.approx(expected, abs=1e-12)
+    assert H.auc_by_pairs(t["p"], t["churned"], higher_is_healthier=False) == pytest.approx(expected, abs=1e-12)
+    with pytest.warns(UserWarning, match="higher_is_healthier=False"):
+        assert H.auc(t["p"], t["churned"]) == pytest.approx(1 - expected, abs=1e-12)
+    # The declared risk score picks the same at-risk list as its health-way-round twin.
+    assert list(H.bottom(t["p"], 0.1, higher_is_healthier=False)) == list(H.bottom(-t["p"], 0.1))
+
+
+def test_a_weak_score_the_right_way_round_does_not_warn():
+    churned = pd.Series([True, False, True, False, True, False])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # renewers 40, 55, 45 against churners 50, 60, 30: four wins in nine, weak but not reversed
+        assert H.auc(pd.Series([50, 40, 60, 55, 30, 45]), churned) == pytest.approx(4 / 9)
+
+
+@pytest.mark.parametrize(
+    ("labels", "found"),
+    [
+        (["no", "no", "yes", "no", "yes"], "'no', 'yes'"),
+        (["renewed", "renewed", "churned", "renewed", "churned"], "'renewed', 'churned'"),
+        ([0, 0, 1, 2, 1], "2"),
+        (["0", "0", "1", "0", "1"], "'0', '1'"),
+    ],
+)
+def test_outcomes_other_than_true_false_or_1_0_are_refused_saying_what_was_found(labels, found):
+    scores = pd.Series([90.0, 70.0, 20.0, 60.0, 30.0])
+    for call in (
+        lambda c: H.auc(scores, c),
+        lambda c: H.churn_rate_by_band(scores, c, [1] * 5),
+        lambda c: H.brier(scores / 100, c),
+    ):
+        with pytest.raises(ValueError, match=f"True/False or 1/0.*found {re.escape(found)}"):
+            call(pd.Series(labels))
+
+
+@pytest.mark.parametrize("seed", SEEDS[:2])
+def test_numpy_arrays_lists_and_0_1_outcomes_give_the_same_answers_as_series(seed):
+    t = scored_table(seed).reset_index(drop=True)  # positional ids, so a Series and an array mean the same rows
+    s, c, arr = t["score"], t["churned"], t["arr"]
+    s_np, c_01, arr_list = s.to_numpy(), c.to_numpy().astype(int), arr.tolist()
+    assert H.auc(s_np, c_01) == H.auc(s, c)
+    assert H.auc(list(s_np), list(c_01)) == H.auc(s, c)
+    assert H.auc_by_pairs(s_np, c_01) == H.auc_by_pairs(s, c)
+    assert list(H.bottom(s_np, 0.2)) == list(H.bottom(s, 0.2))
+    assert H.captured_churn_arr(s_np, c_01, arr_list, 0.2) == H.captured_churn_arr(s, c, arr, 0.2)
+    pd.testing.assert_frame_equal(H.churn_by_decile(s_np, c_01, arr_list), H.churn_by_decile(s, c, arr))
+    pd.testing.assert_series_equal(H.churn_rate_by_band(s_np, c_01, arr_list), H.churn_rate_by_band(s, c, arr))
+    assert H.brier(t["p"].to_numpy(), c_01) == H.brier(t["p"], c)
+    pd.testing.assert_frame_equal(H.reliability(t["p"].to_numpy(), c_01), H.reliability(t["p"], c))
+    # An array beside a Series takes the Series' ids, by position.
+    assert H.auc(s_np, c.set_axis(t.index + 500)) == H.auc(s, c)
+
+
+def test_missing_scores_are_refused_naming_how_many_and_which():
+    scores = pd.Series([80.0, np.nan, 40.0, np.nan, 60.0], index=[11, 12, 13, 14, 15])
+    churned = pd.Series([False, True, True, False, False], index=scores.index)
+    for call in (
+        lambda: H.auc(scores, churned),  # was NaN
+        lambda: H.band(scores),  # was "yellow"
+        lambda: H.bottom(scores, 0.4),
+        lambda: H.deciles(scores),
+        lambda: H.churn_by_decile(scores, churned, [1] * 5),
+        lambda: H.green_churners(pd.DataFrame({"churned": churned}), scores),
+    ):
+        with pytest.raises(ValueError, match=r"2 account\(s\) have no score \(12, 14\)"):
+            call()
+    with pytest.raises(ValueError, match=r"churned is missing for 1 account\(s\) \(13\)"):
+        H.auc(scores.fillna(50), churned.astype(object).where(churned.index != 13))
+
+
+def test_bands_refuse_scores_off_the_0_to_100_scale_but_not_a_rounding_error_at_100():
+    assert list(H.band(pd.Series([0.0, 100 + 1e-12])).astype(str)) == ["red", "green"]
+    for off_scale in ([-1.0, 50.0], [50.0, 101.0]):
+        with pytest.raises(ValueError, match="0-100"):
+            H.band(pd.Series(off_scale))
+    with pytest.raises(ValueError, match="0-100"):
+        H.churn_rate_by_band(pd.Series([150.0, 20.0]), pd.Series([True, False]), pd.Series([1, 1]))
+
+
+@pytest.mark.parametrize(
+    ("n", "share", "accounts"),
+    [
+        (7, 0.15, 1),  # 1.05
+        (7, 0.4, 2),  # 2.8: never more than the share (the old rule, 7 // round(1 / 0.4) = 7 // 2, gave 3)
+        (10, 0.15, 1),  # 1.5 (the old rule, 10 // 7, agreed by chance)
+        (10, 0.4, 4),  # the old rule gave 5, i.e. 50%
+        (20, 0.15, 3),  # the old rule gave 2
+        (100, 0.29, 29),  # 0.29 * 100 is 28.999999999999996 in floating point
+        (187, 0.1, 18),  # a tenth is n // 10, as module 2 teaches (a book without its SMB accounts)
+        (1000, 0.15, 150),  # the old rule gave 142, i.e. 14.2%
+        (1000, 0.4, 400),  # the old rule gave 500
+    ],
+)
+def test_bottom_takes_the_share_of_n_accounts_rounded_down(n, share, accounts):
+    assert len(H.bottom(pd.Series(np.arange(n, dtype=float)), share)) == accounts
+
+
+def test_bottom_keeps_the_old_count_for_every_share_of_the_form_one_in_k():
+    for k in (2, 3, 4, 5, 10, 20):
+        for n in range(1, 400):
+            assert len(H.bottom(pd.Series(np.zeros(n)), 1 / k)) == n // k, (k, n)
+
+
+def test_bottom_refuses_a_share_outside_0_to_1():
+    for share in (0, -0.1, 1.5):
+        with pytest.raises(ValueError, match="share"):
+            H.bottom(pd.Series([1.0, 2.0]), share)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ties_are_broken_by_id_so_shuffled_rows_give_the_same_lists_and_deciles(seed):
+    t = scored_table(seed)
+    s = shuffled(t, seed)
+    assert t["score"].duplicated().sum() > len(t) / 2  # plenty of ties, including at the cuts
+    ranked = t.reset_index(names="id").sort_values(["score", "id"])  # lowest score first, then smaller id
+    for share, accounts in ((0.1, 40), (0.15, 60), (0.2, 80), (0.4, 160)):  # of 400
+        assert list(H.bottom(s["score"], share)) == list(H.bottom(t["score"], share))
+        assert list(H.bottom(t["score"], share)) == list(ranked["id"].head(accounts))
+        captured = H.captured_churn_arr(s["score"], s["churned"], s["arr"], share)
+        assert captured == H.captured_churn_arr(t["score"], t["churned"], t["arr"], share)
+    pd.testing.assert_series_equal(H.deciles(s["score"]).sort_index(), H.deciles(t["score"]).sort_index())
+    pd.testing.assert_frame_equal(
+        H.churn_by_decile(s["score"], s["churned"], s["arr"]), H.churn_by_decile(t["score"], t["churned"], t["arr"])
+    )
+    assert (H.deciles(t["score"]).value_counts() == len(t) // 10).all()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_auc_agrees_with_scikit_learn_on_random_data_with_ties(seed):
+    from sklearn.metrics import roc_auc_score
+
+    for n in (5, 37, 400):
+        t = shuffled(scored_table(seed, n), seed)
+        if t["churned"].nunique() < 2:
+            continue
+        expected = roc_auc_score(t["churned"], -t["score"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # a tiny random book may rank upside down
+            assert H.auc(t["score"], t["churned"]) == pytest.approx(expected, abs=1e-12)
+        assert H.auc_by_pairs(t["score"], t["churned"]) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("bins", [5, 10, 7])
+def test_reliability_matches_scikit_learn_calibration_curve_in_every_non_empty_bin(seed, bins):
+    from sklearn.calibration import calibration_curve
+
+    t = scored_table(seed)
+    table = H.reliability(t["p"], t["churned"], bins=bins)
+    observed, predicted = calibration_curve(t["churned"], t["p"], n_bins=bins, strategy="uniform")
+    filled = table[table["accounts"] > 0]
+    assert filled["observed_churn_rate"].to_numpy() == pytest.approx(observed, abs=1e-12)
+    assert filled["mean_predicted"].to_numpy() == pytest.approx(predicted, abs=1e-12)
+    assert table["accounts"].sum() == len(t) and len(table) == bins
+    assert table.loc[table["accounts"] == 0, ["mean_predicted", "observed_churn_rate"]].isna().all().all()
+
+
+def test_reliability_puts_a_probability_on_an_edge_in_the_lower_bin_as_scikit_learn_does():
+    table = H.reliability(pd.Series([0.0, 0.2, 0.2000001, 1.0]), pd.Series([False, True, False, True]), bins=5)
+    assert list(table["accounts"]) == [2, 1, 0, 0, 1]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_brier_score_matches_scikit_learn(seed):
+    from sklearn.metrics import brier_score_loss
+
+    t = shuffled(scored_table(seed), seed)
+    assert H.brier(t["p"], t["churned"]) == pytest.approx(brier_score_loss(t["churned"], t["p"]), abs=1e-12)
+
+
+def test_probabilities_outside_0_to_1_are_refused():
+    scores = pd.Series([80.0, 20.0])  # a 0-100 health score is not a probability
+    churned = pd.Series([False, True])
+    with pytest.raises(ValueError, match="within 0..1"):
+        H.brier(scores, churned)
+    with pytest.raises(ValueError, match="within 0..1"):
+        H.reliability(scores, churned)
+    with pytest.raises(ValueError, match="bins"):
+        H.reliability(scores / 100, churned, bins=0)
 
 
 # --- Generated books: the premise the lesson rests on, and trusted libraries ----------------------------------
