@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import os
 import pickle
@@ -205,16 +204,3 @@ def test_a_replaced_cache_lets_its_books_and_expected_answers_go(layout):
     worker.for_assignment(layout, SECRET, A)
     gc.collect()
     assert cache_ref() is None and book_ref() is None
-
-
-def test_a_misconception_that_would_be_named_as_an_earlier_one_is_noticed(layout):
-    # The judge names the first misconception giving the trainee's answer on the first case it is wrong, so
-    # a later one giving the same answer there would lose its points under the other's name.
-    cache = WorkerCache().for_assignment(layout, SECRET, A)
-    question = lesson_for(A).question("q2_grr")
-    first = question.misconceptions[0]
-    twin = dataclasses.replace(first, id="twin_of_the_first")
-    doubled = dataclasses.replace(question, misconceptions=(first, twin))
-    books = cache.cases(A, NB, ANA).books[question.qid]
-    assert undistinguished(doubled, books, cache.expected) == ["twin_of_the_first"]
-    assert undistinguished(dataclasses.replace(question, misconceptions=(first,)), books, cache.expected) == []

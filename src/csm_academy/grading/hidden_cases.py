@@ -8,8 +8,8 @@ ahead of time: the grader hands the kernel one case's inputs when it asks for th
 
 A random book can let a known wrong answer pass (all expansion and no churn, say, makes NRR and GRR
 agree), so a draw is kept only when every misconception of every question it serves is told apart from
-the right answer on at least one of that question's cases, and named as itself there; the source
-notebook's book size and count still apply, so honest submissions score as they do under plain ``nbgrader autograde``.
+the right answer on at least one of that question's cases; the source notebook's book size and count
+still apply, so honest submissions score as they do under plain ``nbgrader autograde``.
 """
 
 from __future__ import annotations
@@ -174,44 +174,23 @@ def _answerable(question: Question, cases: tuple[tuple[str, Book], ...], expecte
 def undistinguished(
     question: Question, cases: tuple[tuple[str, Book], ...], expected: Expected, *, first_only: bool = False
 ) -> list[str]:
-    """The question's misconceptions the judge could not name on ``cases`` (``first_only``: the first of them).
+    """The question's misconceptions that give the right answer on every one of ``cases`` (``first_only``: the first).
 
-    A misconception's answer is judged on the first case where it is not right (see ``execute._judge``), and
-    there the judge names the first misconception, in the question's order, giving that answer. So it is
-    named only if it differs from the right answer on some case and, on the first such case, no earlier
-    misconception gives the same answer. Otherwise it would pass, or fail under another mistake's name. A
-    misconception that cannot be produced on a case (it raises there) is not told apart there.
+    Such a wrong answer would pass, or fail without its own message. A misconception that cannot be
+    produced on a case (it raises there) does not count as told apart there: the judge could not name it.
     """
     missed = []
-    answers: dict[tuple[int, int], object] = {}  # (misconception, case) -> coerced answer, None if it raised
-
-    def answer(m: int, c: int) -> object:
-        if (m, c) not in answers:
-            answers[(m, c)] = _produced(question, question.misconceptions[m].produce, cases[c][1])
-        return answers[(m, c)]
-
-    for m, misconception in enumerate(question.misconceptions):
-        first = next(
-            (
-                c
-                for c in range(len(cases))
-                if answer(m, c) is not None and not question.compare.same(answer(m, c), expected(question, cases[c][1]))
-            ),
-            None,
-        )
-        named = first is not None and not any(
-            answer(k, first) is not None and question.compare.same(answer(k, first), answer(m, first)) for k in range(m)
-        )
-        if not named:
+    for misconception in question.misconceptions:
+        if not any(_tells_apart(question, misconception.produce, book, expected) for _, book in cases):
             missed.append(misconception.id)
             if first_only:
                 break
     return missed
 
 
-def _produced(question: Question, produce: Callable[[Book], object], book: Book) -> object:
-    """A misconception's coerced answer on ``book``, or None when it cannot be produced there."""
+def _tells_apart(question: Question, produce: Callable[[Book], object], book: Book, expected: Expected) -> bool:
     try:
-        return question.compare.coerce(produce(book))
+        wrong = question.compare.coerce(produce(book))
     except (WrongShape, ValueError, ZeroDivisionError):
-        return None
+        return False
+    return not question.compare.same(wrong, expected(question, book))
