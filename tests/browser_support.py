@@ -278,22 +278,7 @@ class LabServer:
         with contextlib.suppress(Exception):  # teardown goes on to the kill whatever the server says
             self.shutdown_kernels()
         proc, self.proc = self.proc, None
-        leftovers = _descendants(proc.pid)  # kernels run in sessions of their own
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                proc.wait(timeout=10)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        for pid, started in leftovers:
-            stat = _proc_stat(pid)
-            if stat and stat[1] == started:  # the same process, not a recycled pid
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+        kill_process_tree(proc)  # kernels run in sessions of their own: the tree, not only the group
 
 
 # --- one notebook in the page ---------------------------------------------------------------------
